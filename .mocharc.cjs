@@ -1,0 +1,9 @@
+// Tests run from TypeScript sources: the `callrelay-source` condition resolves workspace packages
+// to src/, tsx compiles on the fly. `npm test` builds first so that spawned CLIs use dist/.
+module.exports = {
+  'node-option': ['conditions=callrelay-source', 'import=tsx'],
+  spec: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+  timeout: 30000,
+  reporter: process.env.MOCHA_REPORTER || 'spec',
+  exit: true,
+};

@@ -1,0 +1,307 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, isNode, type Document, type Node } from 'yaml';
+import { z } from 'zod';
+import { CallrelayError, errorMessage } from '../errors.js';
+import type { ConnectorRegistry } from '../plugin/registry.js';
+import type { SourceDefinition, SinkDefinition, TransformDefinition, StoreDefinition, ConnectorKind, AnyConnectorDefinition } from '../plugin/define.js';
+import { interpolateEnv } from './env.js';
+import { ConfigError, type ConfigIssue } from './config-error.js';
+import {
+  isSecret, rootSchema, sourceBaseShape, sinkBaseShape, storeBaseShape,
+  type DeliveryOptions, type WhenClause,
+} from './schema.js';
+
+type Root = z.output<typeof rootSchema>;
+
+export interface ResolvedSource {
+  id: string;
+  definition: SourceDefinition;
+  route: string;
+  defaultCountry?: string;
+  options: Record<string, unknown>;
+}
+export interface ResolvedSink {
+  id: string;
+  definition: SinkDefinition;
+  delivery: DeliveryOptions;
+  options: Record<string, unknown>;
+}
+export interface ResolvedTransform {
+  definition: TransformDefinition;
+  options: Record<string, unknown>;
+}
+export interface ResolvedPipeline {
+  id: string;
+  from: string[];
+  when?: WhenClause;
+  transforms: ResolvedTransform[];
+  to: string[];
+}
+
+/** A config file validated against the core schema and every connector it names. */
+export interface ResolvedConfig {
+  file: string;
+  baseDir: string;
+  sources: ResolvedSource[];
+  sinks: ResolvedSink[];
+  pipelines: ResolvedPipeline[];
+  server: Root['server'];
+  store: { definition: StoreDefinition; options: Record<string, unknown> };
+  log: Root['log'];
+  tracker: Root['tracker'];
+  /** Dotted key names marked secret in any schema, for log redaction. */
+  secretKeys: string[];
+}
+
+/** Reads, interpolates and validates a config file. Throws {@link ConfigError} listing every problem. */
+export async function loadConfig(file: string, registry: ConnectorRegistry, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new CallrelayError('CONFIG_UNREADABLE', `reading config file ${file}: ${errorMessage(err)}`, { cause: err });
+  }
+  return parseConfig(text, { file, registry, env });
+}
+
+/** Same as {@link loadConfig} for text already in memory. */
+export async function parseConfig(
+  text: string,
+  options: { file: string; registry: ConnectorRegistry; env?: NodeJS.ProcessEnv; baseDir?: string },
+): Promise<ResolvedConfig> {
+  const file = options.file;
+  const baseDir = options.baseDir ?? path.dirname(path.resolve(file));
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const issues: ConfigIssue[] = [];
+  const at = (offset: number | undefined) => {
+    if (offset === undefined) return {};
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  };
+
+  for (const error of doc.errors) {
+    issues.push({ file, ...at(error.pos[0]), path: '', message: error.message.split('\n')[0]! });
+  }
+  if (issues.length) throw new ConfigError(issues);
+
+  for (const envIssue of interpolateEnv(doc, options.env ?? process.env)) {
+    issues.push({ file, ...at(envIssue.node.range?.[0]), path: pathOfNode(doc, envIssue.node), message: envIssue.message });
+  }
+
+  const data: unknown = doc.toJS() ?? {};
+  const report = (pathParts: (string | number)[], message: string, extra: Partial<ConfigIssue> = {}) => {
+    issues.push({ file, ...locate(doc, pathParts, at), path: pathParts.join('.'), message, ...extra });
+  };
+  const reportZod = (prefix: (string | number)[], error: z.ZodError, value: unknown) => {
+    for (const issue of error.issues) reportZodIssue(prefix, issue, value, report);
+  };
+
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    report([], 'a config file is a mapping with sources, sinks and pipelines', { expected: 'mapping', found: describe(data) });
+    throw new ConfigError(issues);
+  }
+  const rootResult = rootSchema.safeParse(data);
+  if (!rootResult.success) {
+    reportZod([], rootResult.error, data);
+    throw new ConfigError(sortIssues(issues));
+  }
+  const root = rootResult.data;
+  const registry = options.registry;
+
+  const resolveConnector = async <K extends ConnectorKind>(kind: K, type: string, where: (string | number)[]) => {
+    try {
+      return await registry.resolve(kind, type, baseDir);
+    } catch (err) {
+      report([...where, 'type'], errorMessage(err), { found: JSON.stringify(type), hint: kind === 'store' ? undefined : 'run `callrelay connectors` to list what is installed' });
+      return undefined;
+    }
+  };
+  const secretKeys = new Set<string>();
+  const validateOptions = (definition: AnyConnectorDefinition, raw: Record<string, unknown>, baseKeys: string[], where: (string | number)[]) => {
+    const own: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw)) if (!baseKeys.includes(key)) own[key] = value;
+    collectSecrets(definition.config, secretKeys);
+    const result = definition.config.strict().safeParse(own);
+    if (!result.success) {
+      reportZod(where, result.error, own);
+      return undefined;
+    }
+    return result.data as Record<string, unknown>;
+  };
+
+  const sources: ResolvedSource[] = [];
+  const routes = new Map<string, string>();
+  for (const [id, raw] of Object.entries(root.sources)) {
+    const where = ['sources', id];
+    const base = z.object(sourceBaseShape).safeParse(pick(raw, Object.keys(sourceBaseShape)));
+    if (!base.success) reportZod(where, base.error, raw);
+    const definition = await resolveConnector('source', raw.type, where);
+    if (!definition) continue;
+    const options = validateOptions(definition, raw, Object.keys(sourceBaseShape), where);
+    if (!base.success || !options) continue;
+    const route = base.data.route ?? `/hooks/${id}`;
+    const clash = routes.get(route);
+    if (clash) report([...where, 'route'], `route ${route} is already used by source ${clash}`);
+    routes.set(route, id);
+    sources.push({ id, definition, route, defaultCountry: base.data.defaultCountry, options });
+  }
+
+  const sinks: ResolvedSink[] = [];
+  for (const [id, raw] of Object.entries(root.sinks)) {
+    const where = ['sinks', id];
+    const base = z.object(sinkBaseShape).safeParse(pick(raw, Object.keys(sinkBaseShape)));
+    if (!base.success) reportZod(where, base.error, raw);
+    const definition = await resolveConnector('sink', raw.type, where);
+    if (!definition) continue;
+    const options = validateOptions(definition, raw, Object.keys(sinkBaseShape), where);
+    if (!base.success || !options) continue;
+    sinks.push({ id, definition, delivery: base.data.delivery, options });
+  }
+
+  const pipelines: ResolvedPipeline[] = [];
+  for (const [id, pipeline] of Object.entries(root.pipelines)) {
+    const where = ['pipelines', id];
+    pipeline.from.forEach((sourceId, index) => {
+      if (!(sourceId in root.sources)) report([...where, 'from', index], `no source with id "${sourceId}"`, { hint: hintIds('sources', Object.keys(root.sources)) });
+    });
+    pipeline.to.forEach((sinkId, index) => {
+      if (!(sinkId in root.sinks)) report([...where, 'to', index], `no sink with id "${sinkId}"`, { hint: hintIds('sinks', Object.keys(root.sinks)) });
+    });
+    const transforms: ResolvedTransform[] = [];
+    for (const [index, step] of pipeline.transforms.entries()) {
+      const stepWhere = [...where, 'transforms', index];
+      const definition = await resolveConnector('transform', step.type, stepWhere);
+      if (!definition) continue;
+      const options = validateOptions(definition, step, ['type'], stepWhere);
+      if (options) transforms.push({ definition, options });
+    }
+    pipelines.push({ id, from: pipeline.from, when: pipeline.when, transforms, to: pipeline.to });
+  }
+
+  let store: ResolvedConfig['store'] | undefined;
+  const storeDefinition = await resolveConnector('store', root.store.type, ['store']);
+  if (storeDefinition) {
+    const options = validateOptions(storeDefinition, root.store, Object.keys(storeBaseShape), ['store']);
+    if (options) store = { definition: storeDefinition, options };
+  }
+
+  if (issues.length || !store) throw new ConfigError(sortIssues(issues));
+  return { file, baseDir, sources, sinks, pipelines, server: root.server, store, log: root.log, tracker: root.tracker, secretKeys: [...secretKeys] };
+}
+
+function reportZodIssue(
+  prefix: (string | number)[],
+  issue: z.core.$ZodIssue,
+  value: unknown,
+  report: (p: (string | number)[], m: string, extra?: Partial<ConfigIssue>) => void,
+): void {
+  const issuePath = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    for (const key of issue.keys) {
+      report([...prefix, ...issuePath, key], `unknown key "${key}"`, { hint: 'check the spelling against the connector\'s config reference (`callrelay connectors`)' });
+    }
+    return;
+  }
+  const found = valueAt(value, issuePath);
+  const extra: Partial<ConfigIssue> = {};
+  if (issue.code === 'invalid_type') {
+    extra.expected = issue.expected;
+    extra.found = describe(found);
+  } else if (issue.code === 'invalid_value') {
+    extra.expected = issue.values.map((v) => JSON.stringify(v)).join(' | ');
+    extra.found = describe(found);
+  } else if (found !== undefined) {
+    extra.found = describe(found);
+  }
+  const message = issue.code === 'invalid_type' && found === undefined ? 'required key is missing' : issue.message;
+  report([...prefix, ...issuePath], message, extra);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function valueAt(value: unknown, parts: (string | number)[]): unknown {
+  let current = value;
+  for (const part of parts) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[part];
+  }
+  return current;
+}
+
+/** Position of the deepest node that exists on the path (the key itself for mapping entries). */
+function locate(doc: Document, parts: (string | number)[], at: (offset: number | undefined) => { line?: number; column?: number }) {
+  let node: unknown = doc.contents;
+  let offset: number | undefined = (doc.contents as Node | null)?.range?.[0];
+  for (const part of parts) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(part));
+      if (!pair) break;
+      offset = (pair.key as Node).range?.[0] ?? offset;
+      node = pair.value;
+    } else if (node && typeof node === 'object' && 'items' in node && Array.isArray((node as { items: unknown[] }).items)) {
+      const item = (node as { items: unknown[] }).items[Number(part)];
+      if (!isNode(item)) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else {
+      break;
+    }
+  }
+  return at(offset);
+}
+
+function pathOfNode(doc: Document, target: Node): string {
+  const found: string[] = [];
+  const walk = (node: unknown, trail: string[]): boolean => {
+    if (node === target) {
+      found.push(...trail);
+      return true;
+    }
+    if (isMap(node)) return node.items.some((pair) => walk(pair.value, [...trail, String(isScalar(pair.key) ? pair.key.value : '?')]));
+    if (node && typeof node === 'object' && 'items' in node && Array.isArray((node as { items: unknown[] }).items)) {
+      return (node as { items: unknown[] }).items.some((item, i) => walk(item, [...trail, String(i)]));
+    }
+    return false;
+  };
+  walk(doc.contents, []);
+  return found.join('.');
+}
+
+function pick(raw: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (key in raw) out[key] = raw[key];
+  return out;
+}
+
+function hintIds(kind: string, ids: string[]): string {
+  return ids.length ? `${kind} defined in this file: ${ids.join(', ')}` : `this file defines no ${kind}`;
+}
+
+function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  return [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+}
+
+function collectSecrets(schema: z.ZodObject<z.ZodRawShape>, into: Set<string>): void {
+  for (const [key, field] of Object.entries(schema.shape)) {
+    if (isSecret(field as z.ZodType)) into.add(key);
+    const inner = unwrapObject(field as z.ZodType);
+    if (inner) collectSecrets(inner, into);
+  }
+}
+
+function unwrapObject(schema: z.ZodType): z.ZodObject<z.ZodRawShape> | undefined {
+  let current: z.ZodType | undefined = schema;
+  for (let i = 0; current && i < 6; i++) {
+    if (current instanceof z.ZodObject) return current as z.ZodObject<z.ZodRawShape>;
+    current = (current as unknown as { unwrap?: () => z.ZodType }).unwrap?.();
+  }
+  return undefined;
+}

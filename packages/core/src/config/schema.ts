@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { CALL_DIRECTIONS, CALL_EVENT_TYPES } from '../model/call-event.js';
+
+/** Marks a config field as a secret: redacted in logs, flagged in docs and `callrelay connectors`. */
+export function secret<T extends z.ZodType>(schema: T): T {
+  return schema.meta({ secret: true }) as T;
+}
+
+/** True when the schema (or the optional/default it wraps) is marked {@link secret}. */
+export function isSecret(schema: z.ZodType): boolean {
+  let current: z.ZodType | undefined = schema;
+  for (let i = 0; current && i < 5; i++) {
+    if ((current.meta() as { secret?: boolean } | undefined)?.secret) return true;
+    const inner: unknown = (current as unknown as { unwrap?: () => z.ZodType }).unwrap?.();
+    current = inner as z.ZodType | undefined;
+  }
+  return false;
+}
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'ids are kebab-case: lower-case letters, digits, - and _');
+
+/** Keys the core reads on every source, next to the connector's own keys. */
+export const sourceBaseShape = {
+  type: z.string().meta({ description: 'Connector type (`jambonz`) or npm package name (`@acme/callrelay-source-x`).' }),
+  route: z.string().regex(/^\//, 'a route starts with /').optional()
+    .meta({ description: 'HTTP path of the webhook. Default: `/hooks/<source-id>`.', examples: ['/webhooks/call'] }),
+  defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as US or GB').optional()
+    .meta({ description: 'Country used to derive E.164 numbers from national numbers.', examples: ['US'] }),
+};
+
+export const deliverySchema = z.object({
+  concurrency: z.number().int().min(1).max(256).default(4).meta({ description: 'Deliveries in flight at once for this sink (per node).' }),
+  maxAttempts: z.number().int().min(1).max(1000).default(8).meta({ description: 'Attempts before the event goes to the dead-letter list. Rate-limit waits do not count.' }),
+  initialBackoffMs: z.number().int().min(0).default(1000).meta({ description: 'Wait before the second attempt; doubles each attempt, with full jitter.' }),
+  maxBackoffMs: z.number().int().min(0).default(300_000).meta({ description: 'Upper bound of one backoff wait.' }),
+  timeoutMs: z.number().int().min(1).default(15_000).meta({ description: 'One attempt is aborted and retried after this long.' }),
+}).strict();
+export type DeliveryOptions = z.output<typeof deliverySchema>;
+
+/** Keys the core reads on every sink, next to the connector's own keys. */
+export const sinkBaseShape = {
+  type: z.string().meta({ description: 'Connector type (`csv`) or npm package name.' }),
+  delivery: deliverySchema.prefault({}).meta({ description: 'Queue and retry settings of this sink.' }),
+};
+
+/** Scalar or list matcher of one event field. */
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const fieldMatcher = z.union([
+  scalar,
+  z.array(scalar),
+  z.object({
+    eq: scalar.optional(),
+    ne: scalar.optional(),
+    in: z.array(scalar).optional(),
+    notIn: z.array(scalar).optional(),
+    exists: z.boolean().optional(),
+    matches: z.string().optional().meta({ description: 'A regular expression the value must match.' }),
+    gt: z.number().optional(), gte: z.number().optional(), lt: z.number().optional(), lte: z.number().optional(),
+  }).strict(),
+]);
+
+export interface WhenClause {
+  all?: WhenClause[];
+  any?: WhenClause[];
+  not?: WhenClause;
+  [field: string]: unknown;
+}
+
+/**
+ * `when`: every key is a dotted event field path (`type`, `from.e164`, `agent.extension`) matched
+ * against a value, a list (any of), or an operator object; `all`, `any` and `not` combine clauses.
+ */
+export const whenSchema: z.ZodType<WhenClause> = z.lazy(() =>
+  z.record(z.string(), z.unknown()).superRefine((clause, ctx) => {
+    for (const [key, value] of Object.entries(clause)) {
+      if (key === 'all' || key === 'any') {
+        const r = z.array(whenSchema).safeParse(value);
+        if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, path: [key, ...issue.path] } as never);
+      } else if (key === 'not') {
+        const r = whenSchema.safeParse(value);
+        if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, path: [key, ...issue.path] } as never);
+      } else {
+        const r = fieldMatcher.safeParse(value);
+        if (!r.success) ctx.addIssue({ code: 'custom', path: [key], message: `expected a value, a list of values or an operator object (eq, ne, in, notIn, exists, matches, gt, gte, lt, lte)` });
+      }
+    }
+  }),
+).meta({
+  description: 'Match on event fields. Keys are dotted paths; values are a value, a list (any of) or operators.',
+  examples: [{ type: 'missed', direction: 'inbound' }, { any: [{ type: 'missed' }, { type: 'completed', talkSeconds: { lt: 10 } }] }],
+});
+
+export const pipelineSchema = z.object({
+  from: z.array(id).min(1).meta({ description: 'Source ids whose events enter this pipeline.' }),
+  when: whenSchema.optional(),
+  transforms: z.array(z.looseObject({ type: z.string() })).default([]).meta({ description: 'Steps applied in order; each names a transform type.' }),
+  to: z.array(id).min(1).meta({ description: 'Sink ids that receive the matching events.' }),
+  description: z.string().optional(),
+}).strict();
+
+export const serverSchema = z.object({
+  host: z.string().default('127.0.0.1').meta({ description: 'Address to listen on. Use 0.0.0.0 to accept from other machines.' }),
+  port: z.number().int().min(0).max(65535).default(8080).meta({ description: 'TCP port. 0 picks a free port.' }),
+  bodyLimit: z.union([z.string(), z.number()]).default('1mb').meta({ description: 'Largest webhook body accepted; larger ones get 413.', examples: ['1mb', 65536] }),
+  publicUrl: z.url().optional().meta({ description: 'The URL platforms call (behind a proxy), used to verify URL-based signatures.' }),
+  trustProxy: z.boolean().default(false).meta({ description: 'Trust X-Forwarded-For / -Proto / -Host.' }),
+  shutdownGraceMs: z.number().int().min(0).default(10_000).meta({ description: 'On SIGTERM, how long in-flight deliveries may finish.' }),
+}).strict();
+
+export const logSchema = z.object({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  pretty: z.boolean().default(false).meta({ description: 'Human-readable lines instead of JSON.' }),
+}).strict();
+
+export const trackerSchema = z.object({
+  enabled: z.boolean().default(true).meta({ description: 'Derive `missed` and `completed` events from call lifecycles.' }),
+  callTimeoutMs: z.number().int().min(1000).default(4 * 3600_000).meta({ description: 'A call with no event for this long is closed as if it ended.' }),
+}).strict();
+
+export const storeBaseShape = {
+  type: z.string().default('sqlite').meta({ description: 'Store type: `sqlite` (embedded default) or `nats`.' }),
+};
+
+/** The file as the core sees it before connector schemas are applied. */
+export const rootSchema = z.object({
+  $schema: z.string().optional(),
+  sources: z.record(id, z.looseObject({ type: z.string() })).default({}),
+  sinks: z.record(id, z.looseObject({ type: z.string() })).default({}),
+  pipelines: z.record(id, pipelineSchema).default({}),
+  server: serverSchema.prefault({}),
+  store: z.looseObject(storeBaseShape).prefault({}),
+  log: logSchema.prefault({}),
+  tracker: trackerSchema.prefault({}),
+}).strict();
+
+export const EVENT_TYPE_VALUES = CALL_EVENT_TYPES;
+export const DIRECTION_VALUES = CALL_DIRECTIONS;

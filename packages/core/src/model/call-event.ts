@@ -1,0 +1,126 @@
+/**
+ * The canonical call event: one shape for every platform, so that a pipeline written for 3CX
+ * works unchanged for jambonz. Field meanings are documented in `docs/events.md`.
+ */
+
+/** Lifecycle steps reported by a platform, and call-level outcomes derived by the call tracker. */
+export const CALL_EVENT_TYPES = [
+  'started',      // the platform created the call (originate, trying, initiated, dialing, queued)
+  'ringing',      // a phone, extension, queue or IVR is being offered the call
+  'answered',     // someone picked up
+  'transferred',  // the call moved to another extension (attended or blind)
+  'ended',        // a leg or the call ended; see `outcome` for how
+  'recording',    // a recording became available (`recordingUrl`)
+  'missed',       // tracker: an inbound call ended without anyone answering (one per call)
+  'completed',    // tracker: an answered call ended; the summary of the call (one per call)
+  'unknown',      // the platform sent something that could not be classified; kept and flagged
+] as const;
+export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
+
+/** Event types that only the call tracker emits. */
+export const CALL_OUTCOME_TYPES = ['missed', 'completed'] as const satisfies readonly CallEventType[];
+
+export const CALL_DIRECTIONS = ['inbound', 'outbound', 'internal', 'unknown'] as const;
+export type CallDirection = (typeof CALL_DIRECTIONS)[number];
+
+/** How a leg or call ended, when the platform says so. */
+export const CALL_OUTCOMES = ['answered', 'no-answer', 'busy', 'failed', 'canceled', 'unknown'] as const;
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
+
+/** One party of a call (caller, callee, or the agent/extension that rang or answered). */
+export interface Party {
+  /** The value exactly as the platform sent it. */
+  raw: string;
+  /** E.164 form (`+14155551234`) where one can be derived, using the source's default country. */
+  e164?: string;
+  /** Set when the value is a PBX extension, a queue or an IVR rather than a phone number. */
+  extension?: string;
+  /** What kind of endpoint, when the platform says: `ext`, `queue`, `ivr`, `ring-group`... */
+  kind?: string;
+  /** Caller ID name or agent name, if known. */
+  name?: string;
+}
+
+export interface SipInfo {
+  status?: number;
+  reason?: string;
+}
+
+/** The canonical event. Every field except the identity, `type`, times and `raw` is optional. */
+export interface CallEvent {
+  /** Deterministic id: the same webhook received twice yields the same id. */
+  id: string;
+  /** The configured source id (`sources.<id>` in the config file). */
+  source: string;
+  /** The platform that sent it: `jambonz`, `signalwire`, `impactpbx`, `3cx`, or a plugin's own. */
+  platform: string;
+  /** The platform's call, legs folded together (3CX `230307142318_40`, jambonz parent call sid). */
+  callId: string;
+  /** The leg this event is about (3CX `230307142318_40-1`, jambonz `call_sid`). */
+  legId?: string;
+  type: CallEventType;
+  direction: CallDirection;
+  from?: Party;
+  to?: Party;
+  /** The extension or agent that rang, answered, or (for outbound calls) placed the call. */
+  agent?: Party;
+  /** The platform's own status word (`no-answer`, `incomingcall_started`, `hangup`...). */
+  status?: string;
+  outcome?: CallOutcome;
+  /**
+   * For `ended` (and `transferred`) events: true when this ends the whole call, false when only one
+   * leg ended (a ring-group phone stopped ringing, a transfer's first leg hung up). Default: true for
+   * `ended`. The call tracker decides missed/completed on the event that ends the call.
+   */
+  endsCall?: boolean;
+  /** When the reported step happened (ISO 8601, UTC). Falls back to `receivedAt`. */
+  occurredAt: string;
+  /** When callrelay received the webhook (ISO 8601, UTC). */
+  receivedAt: string;
+  startedAt?: string;
+  answeredAt?: string;
+  endedAt?: string;
+  /** Seconds from start (or first ring) to answer, or to end when never answered. */
+  ringSeconds?: number;
+  /** Seconds from answer to end. */
+  talkSeconds?: number;
+  sip?: SipInfo;
+  hangupCause?: string;
+  recordingUrl?: string;
+  /** Transfer kind when `type` is `transferred` (`attended`, `blind`). */
+  transfer?: string;
+  /** Extra platform fields the model names but does not type (e.g. SignalWire media quality). */
+  details?: Record<string, unknown>;
+  /**
+   * Notes on how the event was obtained: `repaired-body` (malformed JSON was repaired),
+   * `unclassified` (type could not be determined), `timed-out` (tracker closed a call whose end
+   * never arrived), `replayed`.
+   */
+  flags?: string[];
+  /** For tracker outcomes: the summary of the whole call. */
+  call?: CallSummary;
+  /** The payload as received (parsed body; form bodies as an object of strings). */
+  raw: unknown;
+}
+
+/** The call tracker's summary of a whole call, carried by `missed` and `completed` events. */
+export interface CallSummary {
+  legs: string[];
+  /** Extensions, queues and IVRs that were offered the call, in order. */
+  rang: string[];
+  answeredBy?: string;
+  transfers: number;
+  recordingUrls: string[];
+  eventCount: number;
+}
+
+/** What a source's parser returns; the core adds identity, timestamps and E.164 forms. */
+export interface CallEventDraft extends Omit<CallEvent, 'id' | 'source' | 'platform' | 'receivedAt' | 'occurredAt' | 'direction'> {
+  occurredAt?: string;
+  direction?: CallDirection;
+  /**
+   * What makes this event unique within its source, so that a platform's retry of the same
+   * webhook yields the same event id. Defaults to a hash of the raw body and the event's index.
+   */
+  dedupeKey?: string;
+}

@@ -1,0 +1,46 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import type { Party } from './call-event.js';
+
+/** Numbers this short are PBX extensions, queues or IVR ids, not phone numbers. */
+const MAX_EXTENSION_DIGITS = 6;
+
+/**
+ * Completes a party with its E.164 form where one can be derived (per-source default country),
+ * and marks extensions as such. Never throws: a value that is not a number stays `raw` only.
+ */
+export function normalizeParty(party: Party | undefined, defaultCountry?: string): Party | undefined {
+  if (!party) return undefined;
+  const raw = String(party.raw ?? '').trim();
+  const out: Party = { ...party, raw };
+  if (out.e164 || out.extension || raw === '') return out;
+  const digits = raw.replace(/[\s().-]/g, '');
+  if (/^\d+$/.test(digits) && digits.length <= MAX_EXTENSION_DIGITS) {
+    out.extension = digits;
+    return out;
+  }
+  const e164 = toE164(raw, defaultCountry);
+  if (e164) out.e164 = e164;
+  return out;
+}
+
+/** E.164 form of a phone number, or undefined when it cannot be derived with confidence. */
+export function toE164(raw: string, defaultCountry?: string): string | undefined {
+  let value = raw.trim();
+  if (value.startsWith('sip:')) value = value.slice(4).split('@')[0] ?? '';
+  if (value.startsWith('00')) value = '+' + value.slice(2);
+  try {
+    const parsed = value.startsWith('+')
+      ? parsePhoneNumberFromString(value)
+      : parsePhoneNumberFromString(value, defaultCountry as CountryCode | undefined);
+    if (parsed && parsed.isPossible()) return parsed.number;
+  } catch {
+    // libphonenumber throws on some garbage; an unparseable number simply has no E.164 form
+  }
+  // Without a default country, an international number sent without '+' (3CX: 420774852629)
+  // is still recognisable when it parses as a valid number with a '+' in front.
+  if (/^\d{8,15}$/.test(value)) {
+    const parsed = parsePhoneNumberFromString('+' + value);
+    if (parsed && parsed.isValid()) return parsed.number;
+  }
+  return undefined;
+}

@@ -1,0 +1,89 @@
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { CallEvent } from '../model/call-event.js';
+import type { Source } from './source.js';
+import type { Sink } from './sink.js';
+import type { Store, KeyValueStore } from '../store/store.js';
+import type { Clock, HttpClient } from './tokens.js';
+
+/**
+ * The plugin API version this core implements. A connector records the version it was built for
+ * (by calling `defineSource`/`defineSink`/... of its `@callrelay/core`); the host refuses others.
+ */
+export const PLUGIN_API_VERSION = 1;
+
+export type ConnectorKind = 'source' | 'sink' | 'transform' | 'store';
+
+/** Any zod object schema; connector configs are objects so the core can add its own keys. */
+export type ConfigSchema = z.ZodObject<z.ZodRawShape>;
+
+/**
+ * What a connector's factory receives: the core services, resolved from the host's inversify
+ * container for this instance (never the container itself).
+ */
+export interface ConnectorContext {
+  /** The instance id from the config file (`sources.<id>`, `sinks.<id>`). */
+  id: string;
+  logger: Logger;
+  clock: Clock;
+  http: HttpClient;
+  metrics: Registry;
+  /** Key-value state private to this instance, shared by every node on the same store. */
+  state: KeyValueStore;
+  /** The folder of the config file: resolve relative paths against it. */
+  baseDir: string;
+}
+
+export interface ConnectorDefinition<K extends ConnectorKind, S extends ConfigSchema, I> {
+  kind: K;
+  /** Short type used in config (`jambonz`, `slack`). Kebab-case. */
+  type: string;
+  apiVersion: number;
+  /** One line for `callrelay connectors` and the docs. */
+  description: string;
+  /** The one config schema: TS type, validation, JSON Schema, docs. Describe every field. */
+  config: S;
+  /** A config that validates, shown in docs and `callrelay connectors`. */
+  example?: Record<string, unknown>;
+  create(config: z.output<S>, context: ConnectorContext): I | Promise<I>;
+}
+
+export interface SourceDefinition<S extends ConfigSchema = ConfigSchema> extends ConnectorDefinition<'source', S, Source> {
+  /** The canonical `platform` of its events. Defaults to `type`. */
+  platform?: string;
+}
+export type SinkDefinition<S extends ConfigSchema = ConfigSchema> = ConnectorDefinition<'sink', S, Sink>;
+
+/** A pipeline step: returns the event to pass on (changed or not), or `null` to drop it. */
+export interface Transform {
+  apply(event: CallEvent): CallEvent | null | Promise<CallEvent | null>;
+}
+export type TransformDefinition<S extends ConfigSchema = ConfigSchema> = ConnectorDefinition<'transform', S, Transform>;
+
+/** Stores are created before anything else, so their context has no `state`. */
+export type StoreContext = Omit<ConnectorContext, 'state'>;
+export interface StoreDefinition<S extends ConfigSchema = ConfigSchema> extends Omit<ConnectorDefinition<'store', S, Store>, 'create'> {
+  create(config: z.output<S>, context: StoreContext): Store | Promise<Store>;
+}
+
+export type AnyConnectorDefinition = SourceDefinition | SinkDefinition | TransformDefinition | StoreDefinition;
+
+type DefinitionInput<D> = Omit<D, 'kind' | 'apiVersion'>;
+
+/** Defines a webhook source connector. Export the result as the package's default export. */
+export function defineSource<S extends ConfigSchema>(definition: DefinitionInput<SourceDefinition<S>>): SourceDefinition<S> {
+  return { ...definition, kind: 'source', apiVersion: PLUGIN_API_VERSION };
+}
+/** Defines a sink connector. Export the result as the package's default export. */
+export function defineSink<S extends ConfigSchema>(definition: DefinitionInput<SinkDefinition<S>>): SinkDefinition<S> {
+  return { ...definition, kind: 'sink', apiVersion: PLUGIN_API_VERSION };
+}
+/** Defines a transform usable in any pipeline's `transforms` list. */
+export function defineTransform<S extends ConfigSchema>(definition: DefinitionInput<TransformDefinition<S>>): TransformDefinition<S> {
+  return { ...definition, kind: 'transform', apiVersion: PLUGIN_API_VERSION };
+}
+/** Defines a store (event log, queues, dead letters, state). */
+export function defineStore<S extends ConfigSchema>(definition: DefinitionInput<StoreDefinition<S>>): StoreDefinition<S> {
+  return { ...definition, kind: 'store', apiVersion: PLUGIN_API_VERSION };
+}

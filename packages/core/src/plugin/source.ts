@@ -1,0 +1,55 @@
+import type { CallEventDraft, CallEvent } from '../model/call-event.js';
+import { CallrelayError } from '../errors.js';
+
+/** A webhook request as the core received it; the body is raw so sources can verify signatures. */
+export interface IncomingWebhook {
+  method: string;
+  /** The URL as the server saw it (scheme and host from the request or proxy headers). */
+  url: string;
+  path: string;
+  /** Lower-cased header names. */
+  headers: Record<string, string | string[] | undefined>;
+  /** Query string parameters (last value wins for repeated keys). */
+  query: Record<string, string>;
+  rawBody: Buffer;
+  /** Media type without parameters, lower-cased (`application/json`), or '' when absent. */
+  contentType: string;
+  remoteAddress: string;
+  receivedAt: Date;
+}
+
+export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+/** What the core answers to the platform after the events are stored. */
+export interface WebhookReply {
+  status?: number;
+  body?: unknown;
+  contentType?: string;
+}
+
+/**
+ * A webhook source instance. The core owns the HTTP route; the source supplies three pieces:
+ * how to verify a request, how to parse it into canonical events, and what to answer.
+ *
+ * Order for each request: `verify` (401 when not ok; nothing is parsed or stored), `parse`
+ * (throw {@link badRequest} for a body that cannot be understood: 400, nothing stored), then the
+ * core stores the events durably and only then calls `reply` (default: 200 `{"ok":true}`).
+ */
+export interface Source {
+  /** HTTP methods the route accepts. Default: `['POST']`. */
+  readonly methods?: readonly ('GET' | 'POST' | 'PUT')[];
+  /** Fail closed: return `{ ok: false }` for anything that does not prove the configured credentials. */
+  verify(request: IncomingWebhook): VerifyResult | Promise<VerifyResult>;
+  /** Zero or more events. An event that cannot be classified is returned with type `unknown`. */
+  parse(request: IncomingWebhook): CallEventDraft[] | Promise<CallEventDraft[]>;
+  reply?(request: IncomingWebhook, events: readonly CallEvent[]): WebhookReply;
+  /** Called once before the route opens. */
+  start?(): Promise<void>;
+  /** Called once after the route closes; may be called twice. */
+  stop?(): Promise<void>;
+}
+
+/** Throw from `parse` when the body cannot be understood: the platform gets 400 with `reason`. */
+export function badRequest(reason: string, cause?: unknown): CallrelayError {
+  return new CallrelayError('WEBHOOK_BAD_REQUEST', reason, { cause });
+}

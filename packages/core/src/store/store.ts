@@ -1,0 +1,125 @@
+import type { CallEvent } from '../model/call-event.js';
+
+/**
+ * Storage contracts. The core talks to storage only through these; `@callrelay/store-sqlite`
+ * fulfils them in one SQLite file, `@callrelay/bus-nats` on NATS JetStream. Both run the store
+ * contract suite of `@callrelay/testkit`. They are written so that several nodes can share one
+ * store: work is leased, not popped, and a lease that is not settled in time is handed out again.
+ */
+export interface Store {
+  /**
+   * Durably appends events to the event log and makes each new one available on {@link routing}.
+   * Resolves only when the events are stored (a webhook is acknowledged after this). Events whose
+   * id is already in the log are skipped and reported as duplicates.
+   */
+  append(events: readonly CallEvent[]): Promise<AppendResult>;
+  /** The log's unrouted events, leased to the router (call tracker + pipelines). */
+  readonly routing: WorkQueue<CallEvent>;
+  /** The durable delivery queue of one sink; created on first use. */
+  deliveries(sinkId: string): WorkQueue<Delivery>;
+  /** Delayed work of the call tracker (closing calls whose end never arrives). */
+  readonly timers: WorkQueue<TimerPayload>;
+  readonly deadLetters: DeadLetterStore;
+  /** A key-value namespace with compare-and-set (call state, connector state). */
+  kv(namespace: string): KeyValueStore;
+  /** Looks up one event of the log. */
+  getEvent(id: string): Promise<CallEvent | undefined>;
+  /** Releases connections and files. May be called twice. */
+  close(): Promise<void>;
+}
+
+export interface AppendResult {
+  /** Ids newly stored. */
+  stored: string[];
+  /** Ids that were already in the log (a platform retry). */
+  duplicates: string[];
+}
+
+/** One unit of work for one sink. */
+export interface Delivery {
+  sinkId: string;
+  pipeline: string;
+  /** The event as the pipeline's transforms left it. */
+  event: CallEvent;
+  /** Set when a dead letter was replayed. */
+  replayOf?: string;
+}
+
+export interface TimerPayload {
+  kind: string;
+  key: string;
+}
+
+export interface EnqueueItem<T> {
+  /** Idempotency key: enqueuing an id already queued, leased or acknowledged is a no-op. */
+  id: string;
+  payload: T;
+  /** Epoch ms before which the item is not handed out. */
+  notBefore?: number;
+}
+
+/** A leased item. Settle it with ack, retry or (through the dead-letter store) ack after recording. */
+export interface Lease<T> {
+  id: string;
+  payload: T;
+  /** Attempts that counted so far (0 on the first delivery). */
+  attempts: number;
+  /** Times this item was handed out, counting leases that expired (a node died). */
+  deliveries: number;
+  /** Store-specific handle. */
+  readonly handle: unknown;
+}
+
+/**
+ * A durable work queue shared by every node that opens it. Each item is leased to one consumer at a
+ * time; an item whose lease expires without being settled is handed out again (at-least-once).
+ */
+export interface WorkQueue<T> {
+  enqueue(items: readonly EnqueueItem<T>[]): Promise<void>;
+  /**
+   * Leases up to `max` ready items for `leaseMs`. Waits up to `waitMs` for work when none is ready,
+   * and returns early (possibly empty) when `signal` aborts.
+   */
+  claim(max: number, options: { leaseMs: number; waitMs: number; signal?: AbortSignal }): Promise<Lease<T>[]>;
+  /** Done: the item will not be handed out again. */
+  ack(lease: Lease<T>): Promise<void>;
+  /** Hand the item out again after `delayMs`. `countsAsAttempt` (default true) adds one to `attempts`. */
+  retry(lease: Lease<T>, options: { delayMs: number; countsAsAttempt?: boolean; reason?: string }): Promise<void>;
+  /** Extends a lease still being worked on. */
+  extend?(lease: Lease<T>, leaseMs: number): Promise<void>;
+  /** Items not yet acknowledged (ready, delayed or leased). */
+  depth(): Promise<number>;
+}
+
+export interface DeadLetter {
+  /** The delivery id. */
+  id: string;
+  sinkId: string;
+  delivery: Delivery;
+  reason: string;
+  attempts: number;
+  failedAt: string;
+}
+
+export interface DeadLetterStore {
+  add(letter: DeadLetter): Promise<void>;
+  list(filter?: { sinkId?: string; limit?: number }): Promise<DeadLetter[]>;
+  get(id: string): Promise<DeadLetter | undefined>;
+  remove(id: string): Promise<void>;
+}
+
+export interface KvEntry<T> {
+  value: T;
+  /** Changes on every write; pass it back to {@link KeyValueStore.put} for compare-and-set. */
+  revision: number;
+}
+
+export interface KeyValueStore {
+  get<T = unknown>(key: string): Promise<KvEntry<T> | undefined>;
+  /**
+   * Writes `value` when the current revision equals `expectedRevision` (0: the key must not exist;
+   * undefined: unconditional). Returns the new revision, or `false` on a conflict.
+   */
+  put<T = unknown>(key: string, value: T, expectedRevision?: number): Promise<number | false>;
+  delete(key: string): Promise<void>;
+}

@@ -1,0 +1,81 @@
+import { createHmac, timingSafeEqual, randomBytes } from 'node:crypto';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import type { IncomingWebhook, VerifyResult } from '../plugin/source.js';
+import { header } from './request-body.js';
+
+const COMPARE_KEY = randomBytes(32);
+
+/**
+ * Constant-time string comparison. Both sides are HMAC'd first so that neither their content nor
+ * their length leaks through timing.
+ */
+export function safeEqual(a: string, b: string): boolean {
+  const da = createHmac('sha256', COMPARE_KEY).update(a).digest();
+  const db = createHmac('sha256', COMPARE_KEY).update(b).digest();
+  return timingSafeEqual(da, db);
+}
+
+/** HTTP Basic auth against configured credentials, compared in constant time. */
+export function verifyBasicAuth(request: IncomingWebhook, credentials: { username: string; password: string }): VerifyResult {
+  const value = header(request, 'authorization');
+  if (!value) return { ok: false, reason: 'missing Authorization header (Basic auth is configured)' };
+  const match = /^Basic\s+(.+)$/i.exec(value.trim());
+  if (!match) return { ok: false, reason: 'Authorization header is not Basic' };
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const username = colon < 0 ? decoded : decoded.slice(0, colon);
+  const password = colon < 0 ? '' : decoded.slice(colon + 1);
+  // Evaluate both comparisons so that a wrong username costs the same time as a wrong password.
+  const userOk = safeEqual(username, credentials.username);
+  const passOk = safeEqual(password, credentials.password);
+  return userOk && passOk ? { ok: true } : { ok: false, reason: 'wrong Basic auth credentials' };
+}
+
+/** A shared token sent in a header or a query parameter (for platforms that sign nothing). */
+export function verifySharedToken(
+  request: IncomingWebhook,
+  options: { token: string | readonly string[]; header?: string; queryParam?: string },
+): VerifyResult {
+  const headerName = options.header ?? 'x-callrelay-token';
+  const queryParam = options.queryParam ?? 'token';
+  let presented = header(request, headerName);
+  if (presented === undefined) {
+    const auth = header(request, 'authorization');
+    const bearer = auth && /^Bearer\s+(.+)$/i.exec(auth.trim());
+    if (bearer) presented = bearer[1];
+  }
+  if (presented === undefined) presented = request.query[queryParam];
+  if (presented === undefined) return { ok: false, reason: `missing token (header ${headerName} or query parameter ${queryParam})` };
+  const tokens = typeof options.token === 'string' ? [options.token] : options.token;
+  let ok = false;
+  for (const token of tokens) ok = safeEqual(presented, token) || ok;
+  return ok ? { ok: true } : { ok: false, reason: 'wrong token' };
+}
+
+/** An IP allow-list of addresses and CIDR ranges (IPv4 and IPv6). */
+export class IpAllowList {
+  private readonly list = new BlockList();
+  constructor(readonly entries: readonly string[]) {
+    for (const entry of entries) {
+      const [address, prefix] = entry.split('/');
+      const family = isIPv6(address!) ? 'ipv6' : 'ipv4';
+      if (!isIPv4(address!) && !isIPv6(address!)) throw new Error(`not an IP address or CIDR range: ${entry}`);
+      if (prefix === undefined) this.list.addAddress(address!, family);
+      else this.list.addSubnet(address!, Number(prefix), family);
+    }
+  }
+  allows(remoteAddress: string): boolean {
+    const address = remoteAddress.startsWith('::ffff:') && isIPv4(remoteAddress.slice(7)) ? remoteAddress.slice(7) : remoteAddress;
+    if (isIPv4(address)) return this.list.check(address, 'ipv4');
+    if (isIPv6(address)) return this.list.check(address, 'ipv6');
+    return false;
+  }
+  verify(request: IncomingWebhook): VerifyResult {
+    return this.allows(request.remoteAddress) ? { ok: true } : { ok: false, reason: `address ${request.remoteAddress} is not in the allow-list` };
+  }
+}
+
+/** Runs several checks; all must pass. */
+export function allOf(...results: VerifyResult[]): VerifyResult {
+  return results.find((r) => !r.ok) ?? { ok: true };
+}

@@ -1,0 +1,14 @@
+/**
+ * @callrelay/testkit: what a connector author needs to prove a connector honours the contract:
+ * payload fixtures from the vendors' documents, source/sink/store contract suites, local emulators
+ * of the Slack and HubSpot APIs, and helpers to build webhooks and connector contexts.
+ * @packageDocumentation
+ */
+export * from './fixtures.js';
+export * from './webhook.js';
+export * from './context.js';
+export * from './source-contract.js';
+export * from './sink-contract.js';
+export * from './store-contract.js';
+export * from './emulators/slack.js';
+export * from './emulators/hubspot.js';

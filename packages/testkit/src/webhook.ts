@@ -1,0 +1,52 @@
+import type { IncomingWebhook } from '@callrelay/core';
+import type { FixtureRequest } from './fixtures.js';
+
+/** Builds an {@link IncomingWebhook} as the core would hand it to a source's verify/parse. */
+export function makeWebhook(input: {
+  body?: string | Buffer | object;
+  contentType?: string;
+  method?: string;
+  url?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string> | string;
+  remoteAddress?: string;
+} = {}): IncomingWebhook {
+  const url = new URL(input.url ?? 'http://127.0.0.1:8080/hooks/test');
+  if (typeof input.query === 'string') url.search = input.query;
+  else if (input.query) for (const [k, v] of Object.entries(input.query)) url.searchParams.set(k, v);
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = v;
+  const rawBody = input.body === undefined ? Buffer.alloc(0)
+    : Buffer.isBuffer(input.body) ? input.body
+    : typeof input.body === 'string' ? Buffer.from(input.body)
+    : Buffer.from(JSON.stringify(input.body));
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(input.headers ?? {})) headers[k.toLowerCase()] = v;
+  const contentType = (input.contentType ?? headers['content-type'] ?? (typeof input.body === 'object' && !Buffer.isBuffer(input.body) ? 'application/json' : ''))
+    .split(';')[0]!.trim().toLowerCase();
+  if (contentType) headers['content-type'] ??= contentType;
+  return {
+    method: input.method ?? (rawBody.length ? 'POST' : 'GET'),
+    url: url.toString(),
+    path: url.pathname,
+    headers,
+    query,
+    rawBody,
+    contentType,
+    remoteAddress: input.remoteAddress ?? '127.0.0.1',
+    receivedAt: new Date(),
+  };
+}
+
+/** The {@link IncomingWebhook} of one fixture request. */
+export function webhookFromFixture(request: FixtureRequest, options: { url?: string; headers?: Record<string, string>; remoteAddress?: string } = {}): IncomingWebhook {
+  return makeWebhook({
+    body: request.body,
+    contentType: request.contentType,
+    method: request.method ?? (request.body === undefined ? 'GET' : 'POST'),
+    url: options.url,
+    query: request.query,
+    headers: { ...request.headers, ...options.headers },
+    remoteAddress: options.remoteAddress,
+  });
+}
