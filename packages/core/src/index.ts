@@ -25,3 +25,22 @@ export { secret, isSecret, deliverySchema, type DeliveryOptions, type WhenClause
 export { loadConfig, parseConfig, type ResolvedConfig, type ResolvedSource, type ResolvedSink, type ResolvedPipeline } from './config/load.js';
 export { ConfigError, formatIssue, type ConfigIssue } from './config/config-error.js';
 export { z } from 'zod';
+
+export { finalizeEvents } from './model/finalize.js';
+export { matchesWhen, fieldAt } from './pipeline/filter.js';
+export { CallTracker, type CallTrackerOptions } from './tracker/call-tracker.js';
+export { foldEvent, decideOutcome, outcomeEvent, callKey, type CallState } from './tracker/call-state.js';
+export { createLogger } from './runtime/logger.js';
+export { RuntimeMetrics } from './runtime/metrics.js';
+export { backoffDelay } from './delivery/backoff.js';
+export { Runtime, type RuntimeOptions } from './runtime/runtime.js';
+export { PluginHost, type HostServices } from './plugin/host.js';
+export { IngestServer, type IngestServerOptions } from './http/server.js';
+export { ingestWebhook, type MountedSource, type IngestAnswer } from './http/ingest.js';
+export { replayDeadLetters } from './delivery/dead-letters.js';
+export { configJsonSchema } from './config/json-schema.js';
+export { registerBuiltins, consoleSink, describeEvent, mapTransform, templateTransform, liquid } from './builtins/index.js';
+export { SinkWorker } from './delivery/sink-worker.js';
+export { QueueWorker } from './runtime/queue-worker.js';
+export { settleDelivery } from './delivery/outcome.js';
+export { Router, type RunnablePipeline } from './pipeline/router.js';

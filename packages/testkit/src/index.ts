@@ -7,6 +7,7 @@
 export * from './fixtures.js';
 export * from './webhook.js';
 export * from './context.js';
+export * from './memory-store.js';
 export * from './source-contract.js';
 export * from './sink-contract.js';
 export * from './store-contract.js';

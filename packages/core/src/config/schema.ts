@@ -114,7 +114,8 @@ export const logSchema = z.object({
 
 export const trackerSchema = z.object({
   enabled: z.boolean().default(true).meta({ description: 'Derive `missed` and `completed` events from call lifecycles.' }),
-  callTimeoutMs: z.number().int().min(1000).default(4 * 3600_000).meta({ description: 'A call with no event for this long is closed as if it ended.' }),
+  callTimeoutMs: z.number().int().min(1000).default(4 * 3600_000).meta({ description: 'A call with no event for this long is closed (an answered call gets its `completed` summary, flagged `timed-out`).' }),
+  settleMs: z.number().int().min(0).max(600_000).default(2000).meta({ description: 'After a call ends, wait this long for late or out-of-order events before deciding `missed` or `completed`. 0 decides at once.' }),
 }).strict();
 
 export const storeBaseShape = {

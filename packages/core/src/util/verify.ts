@@ -21,7 +21,10 @@ export function verifyBasicAuth(request: IncomingWebhook, credentials: { usernam
   if (!value) return { ok: false, reason: 'missing Authorization header (Basic auth is configured)' };
   const match = /^Basic\s+(.+)$/i.exec(value.trim());
   if (!match) return { ok: false, reason: 'Authorization header is not Basic' };
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  // Some platforms' docs (jambonz, Graine) show `Basic user:pass` unencoded; a ':' cannot occur in
+  // base64, so such a value has one meaning and is accepted as written.
+  const token = match[1]!.trim();
+  const decoded = token.includes(':') ? token : Buffer.from(token, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   const username = colon < 0 ? decoded : decoded.slice(0, colon);
   const password = colon < 0 ? '' : decoded.slice(colon + 1);

@@ -1,0 +1,180 @@
+import type { Logger } from 'pino';
+import type { AddressInfo } from 'node:net';
+import type { ResolvedConfig } from '../config/load.js';
+import type { CallEvent } from '../model/call-event.js';
+import type { Sink } from '../plugin/sink.js';
+import type { Source } from '../plugin/source.js';
+import type { Clock } from '../plugin/tokens.js';
+import type { Store } from '../store/store.js';
+import { PluginHost } from '../plugin/host.js';
+import { IngestServer } from '../http/server.js';
+import type { MountedSource } from '../http/ingest.js';
+import { Router, type RunnablePipeline } from '../pipeline/router.js';
+import { CallTracker } from '../tracker/call-tracker.js';
+import { SinkWorker } from '../delivery/sink-worker.js';
+import { QueueWorker } from './queue-worker.js';
+import { RuntimeMetrics } from './metrics.js';
+import { createLogger } from './logger.js';
+import { errorMessage } from '../errors.js';
+
+export interface RuntimeOptions {
+  logger?: Logger;
+  clock?: Clock;
+  http?: typeof fetch;
+}
+
+const ROUTING_CONCURRENCY = 16;
+const LEASE_MS = 60_000;
+
+/**
+ * One callrelay node: the store, the sources behind the HTTP server, the router (call tracker +
+ * pipelines) and one delivery worker per sink. Start it, and stop it on SIGTERM.
+ */
+export class Runtime {
+  readonly logger: Logger;
+  readonly metrics: RuntimeMetrics;
+  private readonly host: PluginHost;
+  private readonly clock: Clock;
+  private store?: Store;
+  private server?: IngestServer;
+  private readonly sources: MountedSource[] = [];
+  private readonly sinks = new Map<string, Sink>();
+  private readonly sinkWorkers: SinkWorker[] = [];
+  private routingWorker?: QueueWorker<CallEvent>;
+  private timerWorker?: QueueWorker<{ kind: string; key: string }>;
+  private depthTimer?: NodeJS.Timeout;
+  private stopping?: Promise<void>;
+
+  constructor(readonly config: ResolvedConfig, options: RuntimeOptions = {}) {
+    this.logger = options.logger ?? createLogger({ level: config.log.level, secretKeys: config.secretKeys });
+    this.metrics = new RuntimeMetrics();
+    this.clock = options.clock ?? { now: () => Date.now() };
+    this.host = new PluginHost({ logger: this.logger, clock: this.clock, http: options.http ?? fetch, metrics: this.metrics.registry });
+  }
+
+  /** Opens the store, creates every connector, starts the workers, then opens the HTTP routes. */
+  async start(): Promise<AddressInfo> {
+    const { config } = this;
+    try {
+      const storeDef = config.store.definition;
+      this.store = await storeDef.create(config.store.options as never, this.host.storeContext(storeDef.type, config.store.options, config.baseDir));
+      this.host.bindStore(this.store);
+      const store = this.store;
+
+      for (const sink of config.sinks) {
+        const context = this.host.connectorContext('sink', sink.id, sink.definition.type, sink.options, config.baseDir);
+        this.sinks.set(sink.id, await sink.definition.create(sink.options as never, context));
+      }
+      const pipelines: RunnablePipeline[] = [];
+      for (const pipeline of config.pipelines) {
+        const transforms = [];
+        for (const [index, transform] of pipeline.transforms.entries()) {
+          const context = this.host.connectorContext('transform', `${pipeline.id}.${index}`, transform.definition.type, transform.options, config.baseDir);
+          transforms.push(await transform.definition.create(transform.options as never, context));
+        }
+        pipelines.push({ id: pipeline.id, from: new Set(pipeline.from), when: pipeline.when, transforms, to: pipeline.to });
+      }
+      const router = new Router(pipelines, this.logger);
+      const tracker = new CallTracker(store.kv('calls'), store.timers, {
+        callTimeoutMs: config.tracker.callTimeoutMs, settleMs: config.tracker.settleMs, now: () => this.clock.now(), logger: this.logger,
+      });
+
+      const emit = async (derived: CallEvent[]) => {
+        if (!derived.length) return;
+        for (const event of derived) this.metrics.callOutcomes.inc({ outcome: event.type });
+        // Call-level events enter the log like any other, so they are routed (and replayable) the same way.
+        await store.append(derived);
+      };
+      this.routingWorker = new QueueWorker('routing', store.routing, async (lease) => {
+        const event = lease.payload;
+        if (config.tracker.enabled) await emit(await tracker.observe(event));
+        const bySink = await router.route(event);
+        await Promise.all([...bySink].map(([sinkId, items]) => store.deliveries(sinkId).enqueue(items)));
+        await store.routing.ack(lease);
+      }, { concurrency: ROUTING_CONCURRENCY, leaseMs: LEASE_MS, logger: this.logger });
+      this.timerWorker = new QueueWorker('timers', store.timers, async (lease) => {
+        await emit(await tracker.onTimer(lease.payload));
+        await store.timers.ack(lease);
+      }, { concurrency: 4, leaseMs: LEASE_MS, logger: this.logger });
+
+      for (const sink of config.sinks) {
+        const worker = new SinkWorker(sink.id, this.sinks.get(sink.id)!, store.deliveries(sink.id), sink.delivery, {
+          deadLetters: store.deadLetters, metrics: this.metrics, logger: this.logger, now: () => this.clock.now(),
+        });
+        this.sinkWorkers.push(worker);
+      }
+
+      for (const source of config.sources) {
+        const context = this.host.connectorContext('source', source.id, source.definition.type, source.options, config.baseDir);
+        const instance: Source = await source.definition.create(source.options as never, context);
+        await instance.start?.();
+        this.sources.push({ id: source.id, route: source.route, platform: source.definition.platform ?? source.definition.type, defaultCountry: source.defaultCountry, source: instance });
+      }
+
+      for (const worker of this.sinkWorkers) worker.start();
+      this.routingWorker.start();
+      this.timerWorker.start();
+      this.depthTimer = setInterval(() => void this.updateDepths(), 5000).unref();
+
+      this.server = new IngestServer(this.sources, {
+        host: config.server.host, port: config.server.port, bodyLimit: config.server.bodyLimit,
+        publicUrl: config.server.publicUrl, trustProxy: config.server.trustProxy,
+      }, { store, metrics: this.metrics, logger: this.logger });
+      const address = await this.server.listen();
+      this.server.ready = true;
+      return address;
+    } catch (err) {
+      this.logger.error({ err: errorMessage(err) }, 'start failed; releasing what was opened');
+      await this.stop();
+      throw err;
+    }
+  }
+
+  /** The sources mounted, with their routes (for the start banner). */
+  get routes(): { id: string; route: string; methods: readonly string[] }[] {
+    return this.sources.map((s) => ({ id: s.id, route: s.route, methods: s.source.methods ?? ['POST'] }));
+  }
+
+  private async updateDepths(): Promise<void> {
+    const store = this.store;
+    if (!store) return;
+    try {
+      this.metrics.queueDepth.set({ queue: 'routing' }, await store.routing.depth());
+      this.metrics.queueDepth.set({ queue: 'timers' }, await store.timers.depth());
+      for (const sinkId of this.sinks.keys()) this.metrics.queueDepth.set({ queue: `sink:${sinkId}` }, await store.deliveries(sinkId).depth());
+    } catch (err) {
+      this.logger.debug({ err }, 'reading queue depths failed');
+    }
+  }
+
+  /**
+   * Graceful stop: intake first (new webhooks get 503), then routing, then in-flight deliveries
+   * within `shutdownGraceMs` (what does not finish is handed back to the queue), then connectors
+   * and the store. Safe to call twice.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const grace = this.config.server.shutdownGraceMs;
+    clearInterval(this.depthTimer);
+    const step = async (what: string, fn: () => Promise<unknown> | undefined) => {
+      try { await fn(); } catch (err) { this.logger.error({ err, what }, 'error while stopping'); }
+    };
+    await step('server', () => this.server?.close());
+    await step('routing', () => this.routingWorker?.stop(grace));
+    await step('timers', () => this.timerWorker?.stop(grace));
+    await Promise.all(this.sinkWorkers.map((w) => step(`sink ${w.sinkId}`, () => w.stop(grace))));
+    await Promise.all([...this.sinks.values()].map((s) => step('sink close', () => s.close?.())));
+    await Promise.all(this.sources.map((s) => step(`source ${s.id}`, () => s.source.stop?.())));
+    await step('store', () => this.store?.close());
+    this.logger.flush?.();
+  }
+
+  /** The open store (for admin commands running in-process, and tests). */
+  get openStore(): Store | undefined {
+    return this.store;
+  }
+}

@@ -1,0 +1,103 @@
+import { badRequest, type CallEventDraft, type CallEventType, type CallOutcome, type Party } from '@callrelay/core';
+
+/** How each jambonz `call_status` maps onto the canonical model (docs/connectors/jambonz.md). */
+const STATUS_MAP: Record<string, { type: CallEventType; outcome?: CallOutcome }> = {
+  queued: { type: 'started' },
+  trying: { type: 'started' },
+  ringing: { type: 'ringing' },
+  'early-media': { type: 'ringing' },
+  'in-progress': { type: 'answered' },
+  completed: { type: 'ended', outcome: 'answered' },
+  failed: { type: 'ended', outcome: 'failed' },
+  busy: { type: 'ended', outcome: 'busy' },
+  'no-answer': { type: 'ended', outcome: 'no-answer' },
+};
+
+/** Reads a key in any casing (`call_sid`, `callSid`, `CallSid`). */
+function pick(body: Record<string, unknown>, key: string): unknown {
+  if (key in body) return body[key];
+  const wanted = key.replace(/_/g, '').toLowerCase();
+  for (const [k, v] of Object.entries(body)) if (k.replace(/_/g, '').toLowerCase() === wanted) return v;
+  return undefined;
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+function int(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  return Number.isFinite(n) ? Math.trunc(n) : undefined;
+}
+
+/** ISO text or Unix time in seconds or milliseconds. */
+function time(value: unknown): string | undefined {
+  if (typeof value === 'number' || (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()))) {
+    const n = Number(value);
+    const ms = n > 1e12 ? n : n * 1000;
+    return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : undefined;
+  }
+  if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return new Date(Date.parse(value)).toISOString();
+  return undefined;
+}
+
+function party(raw: unknown, name?: unknown): Party | undefined {
+  const value = text(raw);
+  if (!value) return undefined;
+  const caller = text(name);
+  return { raw: value, ...(caller ? { name: caller } : {}) };
+}
+
+/**
+ * Maps one jambonz (or Graine) call hook / call status hook body to a canonical event.
+ * A child leg (`parent_call_sid`, e.g. a `dial` to an agent) belongs to its parent's call: its
+ * end does not end the call, its answer is the agent answering, and its parties are the agent's.
+ */
+export function mapJambonzBody(body: Record<string, unknown>): CallEventDraft {
+  const callSid = text(pick(body, 'call_sid'));
+  if (!callSid) throw badRequest('missing call_sid: not a jambonz call hook or call status hook');
+  const parentSid = text(pick(body, 'parent_call_sid'));
+  const status = text(pick(body, 'call_status'))?.toLowerCase();
+  const mapped = status ? STATUS_MAP[status] : undefined;
+  const sipStatus = int(pick(body, 'sip_status'));
+  const sipReason = text(pick(body, 'sip_reason'));
+  const direction = text(pick(body, 'direction'))?.toLowerCase();
+  const from = party(pick(body, 'from'), pick(body, 'caller_name'));
+  const to = party(pick(body, 'to'));
+  const duration = int(pick(body, 'duration'));
+  const isChild = parentSid !== undefined && parentSid !== callSid;
+
+  const draft: CallEventDraft = {
+    callId: isChild ? parentSid : callSid,
+    legId: callSid,
+    type: mapped?.type ?? 'unknown',
+    ...(status ? { status } : {}),
+    ...(mapped?.outcome ? { outcome: mapped.outcome } : {}),
+    raw: body,
+    dedupeKey: `${callSid}|${status ?? ''}|${sipStatus ?? ''}`,
+  };
+  const occurredAt = time(pick(body, 'timestamp')) ?? time(pick(body, 'time'));
+  if (occurredAt) draft.occurredAt = occurredAt;
+  if (isChild) {
+    // The dialed agent's leg: its "to" is the agent; the call's caller/callee come from the parent.
+    if (to) draft.agent = to;
+    if (draft.type === 'ended') draft.endsCall = false;
+  } else {
+    if (direction === 'inbound' || direction === 'outbound') draft.direction = direction;
+    if (from) draft.from = from;
+    if (to) draft.to = to;
+  }
+  if (sipStatus !== undefined || sipReason) draft.sip = { ...(sipStatus !== undefined ? { status: sipStatus } : {}), ...(sipReason ? { reason: sipReason } : {}) };
+  if (status === 'no-answer' && sipStatus === 487) draft.hangupCause = 'caller-canceled';
+  if (draft.type === 'ended' && duration !== undefined) draft.talkSeconds = mapped?.outcome === 'answered' ? duration : 0;
+  if (!mapped) draft.flags = ['unclassified'];
+  const details: Record<string, unknown> = {};
+  for (const key of ['call_id', 'sbc_callid', 'application_sid', 'account_sid', 'originating_sip_trunk_name', 'originating_sip_ip', 'service_provider_sid']) {
+    const value = text(pick(body, key));
+    if (value) details[key] = value;
+  }
+  if (Object.keys(details).length) draft.details = details;
+  return draft;
+}

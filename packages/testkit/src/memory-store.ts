@@ -1,0 +1,129 @@
+import type {
+  AppendResult, CallEvent, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, Lease, Store, TimerPayload, WorkQueue,
+} from '@callrelay/core';
+import { MemoryKeyValueStore } from './context.js';
+
+interface Item<T> { id: string; payload: T; notBefore: number; leaseUntil: number; token: number; attempts: number; deliveries: number }
+
+/** A {@link WorkQueue} in memory with the same lease semantics as the durable stores. */
+export class MemoryWorkQueue<T> implements WorkQueue<T> {
+  private readonly items = new Map<string, Item<T>>();
+  private readonly settled = new Set<string>();
+  private readonly waiters = new Set<() => void>();
+  private tokens = 0;
+
+  async enqueue(items: readonly EnqueueItem<T>[]): Promise<void> {
+    for (const item of items) {
+      if (this.items.has(item.id) || this.settled.has(item.id)) continue;
+      this.items.set(item.id, { id: item.id, payload: structuredClone(item.payload), notBefore: item.notBefore ?? 0, leaseUntil: 0, token: 0, attempts: 0, deliveries: 0 });
+    }
+    this.wake();
+  }
+
+  async claim(max: number, options: { leaseMs: number; waitMs: number; signal?: AbortSignal }): Promise<Lease<T>[]> {
+    const deadline = Date.now() + options.waitMs;
+    for (;;) {
+      const now = Date.now();
+      const ready = [...this.items.values()].filter((i) => i.notBefore <= now && i.leaseUntil <= now).slice(0, max);
+      if (ready.length || now >= deadline || options.signal?.aborted) {
+        return ready.map((item) => {
+          item.leaseUntil = now + options.leaseMs;
+          item.token = ++this.tokens;
+          item.deliveries += 1;
+          return { id: item.id, payload: structuredClone(item.payload), attempts: item.attempts, deliveries: item.deliveries, handle: item.token };
+        });
+      }
+      const next = Math.min(deadline, ...[...this.items.values()].map((i) => Math.max(i.notBefore, i.leaseUntil)).filter((t) => t > now));
+      await new Promise<void>((resolve) => {
+        const done = () => { clearTimeout(timer); this.waiters.delete(done); options.signal?.removeEventListener('abort', done); resolve(); };
+        const timer = setTimeout(done, Math.max(1, next - now));
+        this.waiters.add(done);
+        options.signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  private current(lease: Lease<T>): Item<T> | undefined {
+    const item = this.items.get(lease.id);
+    return item && item.token === lease.handle ? item : undefined;
+  }
+
+  async ack(lease: Lease<T>): Promise<void> {
+    if (!this.current(lease)) return;
+    this.items.delete(lease.id);
+    this.settled.add(lease.id);
+  }
+
+  async retry(lease: Lease<T>, options: { delayMs: number; countsAsAttempt?: boolean }): Promise<void> {
+    const item = this.current(lease);
+    if (!item) return;
+    item.leaseUntil = 0;
+    item.token = 0;
+    item.notBefore = Date.now() + options.delayMs;
+    if (options.countsAsAttempt !== false) item.attempts += 1;
+    this.wake();
+  }
+
+  async extend(lease: Lease<T>, leaseMs: number): Promise<void> {
+    const item = this.current(lease);
+    if (item) item.leaseUntil = Date.now() + leaseMs;
+  }
+
+  async depth(): Promise<number> {
+    return this.items.size;
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}
+
+class MemoryDeadLetters implements DeadLetterStore {
+  private readonly letters = new Map<string, DeadLetter>();
+  async add(letter: DeadLetter): Promise<void> { this.letters.set(letter.id, structuredClone(letter)); }
+  async list(filter: { sinkId?: string; limit?: number } = {}): Promise<DeadLetter[]> {
+    return [...this.letters.values()].filter((l) => !filter.sinkId || l.sinkId === filter.sinkId).slice(0, filter.limit ?? Infinity);
+  }
+  async get(id: string): Promise<DeadLetter | undefined> { return this.letters.get(id); }
+  async remove(id: string): Promise<void> { this.letters.delete(id); }
+}
+
+/**
+ * A {@link Store} in memory: for unit tests of sources, sinks and pipelines. Not durable; the
+ * real stores (`@callrelay/store-sqlite`, `@callrelay/bus-nats`) run the same contract suite.
+ * `events` exposes the log so tests can assert what was stored.
+ */
+export class MemoryStore implements Store {
+  readonly events = new Map<string, CallEvent>();
+  readonly routing = new MemoryWorkQueue<CallEvent>();
+  readonly timers = new MemoryWorkQueue<TimerPayload>();
+  readonly deadLetters: DeadLetterStore = new MemoryDeadLetters();
+  private readonly queues = new Map<string, MemoryWorkQueue<Delivery>>();
+  private readonly namespaces = new Map<string, MemoryKeyValueStore>();
+  /** When set, `append` rejects with it (to test a store outage). */
+  failAppendWith?: Error;
+
+  async append(events: readonly CallEvent[]): Promise<AppendResult> {
+    if (this.failAppendWith) throw this.failAppendWith;
+    const result: AppendResult = { stored: [], duplicates: [] };
+    for (const event of events) {
+      if (this.events.has(event.id)) { result.duplicates.push(event.id); continue; }
+      this.events.set(event.id, structuredClone(event));
+      result.stored.push(event.id);
+    }
+    await this.routing.enqueue(events.filter((e) => result.stored.includes(e.id)).map((e) => ({ id: e.id, payload: e })));
+    return result;
+  }
+  deliveries(sinkId: string): WorkQueue<Delivery> {
+    let queue = this.queues.get(sinkId);
+    if (!queue) this.queues.set(sinkId, (queue = new MemoryWorkQueue<Delivery>()));
+    return queue;
+  }
+  kv(namespace: string): KeyValueStore {
+    let kv = this.namespaces.get(namespace);
+    if (!kv) this.namespaces.set(namespace, (kv = new MemoryKeyValueStore()));
+    return kv;
+  }
+  async getEvent(id: string): Promise<CallEvent | undefined> { return this.events.get(id); }
+  async close(): Promise<void> {}
+}
