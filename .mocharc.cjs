@@ -4,6 +4,6 @@ module.exports = {
   'node-option': ['conditions=callrelay-source', 'import=tsx'],
   spec: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
   timeout: 30000,
-  reporter: process.env.MOCHA_REPORTER || 'spec',
+  reporter: process.env.MOCHA_REPORTER || './test/support/count-reporter.cjs',
   exit: true,
 };

@@ -16,9 +16,8 @@ export interface ConfigIssue {
 export function formatIssue(issue: ConfigIssue): string {
   const where = issue.line ? `${issue.file}:${issue.line}:${issue.column ?? 1}` : issue.file;
   let text = `${where}: ${issue.path || '(root)'}: ${issue.message}`;
-  if (issue.expected !== undefined || issue.found !== undefined) {
-    text += ` (expected ${issue.expected ?? '?'}, found ${issue.found ?? '?'})`;
-  }
+  const detail = [issue.expected !== undefined ? `expected ${issue.expected}` : '', issue.found !== undefined ? `found ${issue.found}` : ''].filter(Boolean);
+  if (detail.length) text += ` (${detail.join(', ')})`;
   if (issue.hint) text += `\n    hint: ${issue.hint}`;
   return text;
 }

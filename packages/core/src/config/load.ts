@@ -8,7 +8,7 @@ import type { SourceDefinition, SinkDefinition, TransformDefinition, StoreDefini
 import { interpolateEnv } from './env.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import {
-  isSecret, rootSchema, sourceBaseShape, sinkBaseShape, storeBaseShape,
+  isSecret, rootSchema, idSchema, pipelineSchema, sourceBaseShape, sinkBaseShape, storeBaseShape,
   type DeliveryOptions, type WhenClause,
 } from './schema.js';
 
@@ -102,12 +102,46 @@ export async function parseConfig(
     report([], 'a config file is a mapping with sources, sinks and pipelines', { expected: 'mapping', found: describe(data) });
     throw new ConfigError(issues);
   }
-  const rootResult = rootSchema.safeParse(data);
-  if (!rootResult.success) {
-    reportZod([], rootResult.error, data);
-    throw new ConfigError(sortIssues(issues));
+  // Each section (and each entry of sources/sinks/pipelines) is validated on its own, so that one
+  // mistake does not hide the others: the file's every error is reported at once.
+  const input = data as Record<string, unknown>;
+  const sections = rootSchema.shape;
+  for (const key of Object.keys(input)) {
+    if (!(key in sections)) report([key], `unknown top-level key "${key}"`, { expected: Object.keys(sections).filter((k) => k !== '$schema').join(', ') });
   }
-  const root = rootResult.data;
+  const entries = <T>(key: 'sources' | 'sinks' | 'pipelines', schema: z.ZodType<T>): Record<string, T> => {
+    const value = input[key];
+    const out: Record<string, T> = {};
+    if (value === undefined || value === null) return out;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      report([key], `${key} is a mapping of id: settings`, { expected: 'mapping', found: describe(value) });
+      return out;
+    }
+    for (const [id, entry] of Object.entries(value)) {
+      const idResult = idSchema.safeParse(id);
+      if (!idResult.success) report([key, id], `invalid id "${id}": ${idResult.error.issues[0]?.message}`);
+      const result = schema.safeParse(entry);
+      if (!result.success) reportZod([key, id], result.error, entry);
+      else if (idResult.success) out[id] = result.data;
+    }
+    return out;
+  };
+  const section = <S extends z.ZodType>(key: 'server' | 'store' | 'log' | 'tracker', schema: S): z.output<S> => {
+    const result = schema.safeParse(input[key]);
+    if (result.success) return result.data;
+    reportZod([key], result.error, input[key]);
+    return schema.parse(undefined);
+  };
+  const connectorEntry = z.looseObject({ type: z.string().meta({ description: 'Connector type' }) });
+  const root = {
+    sources: entries('sources', connectorEntry),
+    sinks: entries('sinks', connectorEntry),
+    pipelines: entries('pipelines', pipelineSchema),
+    server: section('server', sections.server),
+    store: section('store', sections.store),
+    log: section('log', sections.log),
+    tracker: section('tracker', sections.tracker),
+  };
   const registry = options.registry;
 
   const resolveConnector = async <K extends ConnectorKind>(kind: K, type: string, where: (string | number)[]) => {

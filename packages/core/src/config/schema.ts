@@ -17,7 +17,7 @@ export function isSecret(schema: z.ZodType): boolean {
   return false;
 }
 
-const id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'ids are kebab-case: lower-case letters, digits, - and _');
+export const idSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'ids are kebab-case: lower-case letters, digits, - and _');
 
 /** Keys the core reads on every source, next to the connector's own keys. */
 export const sourceBaseShape = {
@@ -91,10 +91,10 @@ export const whenSchema: z.ZodType<WhenClause> = z.lazy(() =>
 });
 
 export const pipelineSchema = z.object({
-  from: z.array(id).min(1).meta({ description: 'Source ids whose events enter this pipeline.' }),
+  from: z.array(idSchema).min(1).meta({ description: 'Source ids whose events enter this pipeline.' }),
   when: whenSchema.optional(),
   transforms: z.array(z.looseObject({ type: z.string() })).default([]).meta({ description: 'Steps applied in order; each names a transform type.' }),
-  to: z.array(id).min(1).meta({ description: 'Sink ids that receive the matching events.' }),
+  to: z.array(idSchema).min(1).meta({ description: 'Sink ids that receive the matching events.' }),
   description: z.string().optional(),
 }).strict();
 
@@ -125,9 +125,9 @@ export const storeBaseShape = {
 /** The file as the core sees it before connector schemas are applied. */
 export const rootSchema = z.object({
   $schema: z.string().optional(),
-  sources: z.record(id, z.looseObject({ type: z.string() })).default({}),
-  sinks: z.record(id, z.looseObject({ type: z.string() })).default({}),
-  pipelines: z.record(id, pipelineSchema).default({}),
+  sources: z.record(idSchema, z.looseObject({ type: z.string() })).default({}),
+  sinks: z.record(idSchema, z.looseObject({ type: z.string() })).default({}),
+  pipelines: z.record(idSchema, pipelineSchema).default({}),
   server: serverSchema.prefault({}),
   store: z.looseObject(storeBaseShape).prefault({}),
   log: logSchema.prefault({}),

@@ -1,0 +1,35 @@
+import { ConnectorRegistry, registerBuiltins, errorMessage, type AnyConnectorDefinition } from '@callrelay/core';
+
+/** The connector packages that ship with the callrelay command. */
+export const BUNDLED_PACKAGES = [
+  '@callrelay/store-sqlite',
+  '@callrelay/bus-nats',
+  '@callrelay/source-jambonz',
+  '@callrelay/source-signalwire',
+  '@callrelay/source-impactpbx',
+  '@callrelay/source-3cx',
+  '@callrelay/sink-csv',
+  '@callrelay/sink-webhook',
+  '@callrelay/sink-slack',
+  '@callrelay/sink-hubspot',
+] as const;
+
+/**
+ * A registry with the core's built-ins and every bundled connector. A bundled package that fails to
+ * load is reported and left out, so one broken connector does not stop pipelines that don't use it.
+ */
+export async function bundledRegistry(warn: (message: string) => void = (m) => process.stderr.write(`${m}\n`)): Promise<ConnectorRegistry> {
+  const registry = registerBuiltins(new ConnectorRegistry());
+  const loaded = await Promise.all(BUNDLED_PACKAGES.map(async (name) => {
+    try {
+      const mod = (await import(name)) as { default?: AnyConnectorDefinition };
+      if (!mod.default) throw new Error('no default export');
+      return mod.default;
+    } catch (err) {
+      warn(`warning: bundled connector ${name} failed to load: ${errorMessage(err)}`);
+      return undefined;
+    }
+  }));
+  for (const definition of loaded) if (definition) registry.register(definition);
+  return registry;
+}

@@ -1,0 +1,43 @@
+import { Command, Option } from 'commander';
+import { runCommand } from './commands/run.js';
+import { validateCommand } from './commands/validate.js';
+import { schemaCommand } from './commands/schema.js';
+import { connectorsCommand } from './commands/connectors.js';
+import { dlqListCommand, dlqReplayCommand } from './commands/dlq.js';
+import { replayCommand } from './commands/replay.js';
+
+/** The `callrelay` command line. */
+export function buildProgram(): Command {
+  const program = new Command('callrelay')
+    .description('Turns telephony webhooks into actions in business tools.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program.command('run').argument('<config>', 'pipeline file (YAML or JSON)').description('start a node: sources, pipelines, sinks')
+    .option('--port <port>', 'override server.port').action(runCommand);
+  program.command('validate').argument('<config>').description('check a pipeline file; prints every error, exits 2 when there are any')
+    .action(validateCommand);
+  program.command('schema').description('print the JSON Schema of pipeline files (all installed connectors)')
+    .option('--out <file>', 'write to a file instead of stdout').action(schemaCommand);
+  program.command('connectors').argument('[type]', 'show the config reference of one connector').description('list installed connectors')
+    .option('--json', 'machine-readable output').action(connectorsCommand);
+
+  const dlq = program.command('dlq').description('dead letters: deliveries that failed permanently or ran out of attempts');
+  dlq.command('list').argument('<config>').option('--sink <id>', 'only this sink').option('--limit <n>').option('--json')
+    .description('list dead letters with their reasons').action(dlqListCommand);
+  dlq.command('replay').argument('<config>').argument('[ids...]', 'dead letter ids (see dlq list)')
+    .option('--sink <id>', 'every dead letter of this sink').option('--all', 'every dead letter')
+    .description('queue dead letters again (a running node delivers them)').action(dlqReplayCommand);
+
+  program.command('replay').argument('<fixture-or-folder>', 'a fixture JSON file or a folder of them')
+    .requiredOption('--to <url>', 'webhook URL to post to')
+    .option('--no-pacing', 'send as fast as possible')
+    .addOption(new Option('--speed <factor>', 'pacing speed-up factor').default('1'))
+    .option('--header <header...>', 'extra header "Name: value" (repeatable)', [])
+    .option('--basic <user:pass>', 'HTTP Basic credentials')
+    .option('--token <token>', 'shared token (x-callrelay-token header)')
+    .description('post recorded webhooks (testkit fixtures) with their content types and pacing')
+    .action(replayCommand);
+  return program;
+}
