@@ -8,7 +8,7 @@ import { backoffDelay } from './backoff.js';
 import { settleDelivery } from './outcome.js';
 
 /** How much longer than one attempt's timeout a lease lasts before another node may take the item. */
-const LEASE_MARGIN_MS = 30_000;
+const LEASE_MARGIN_MS = 5_000;
 
 /**
  * The delivery engine of one sink: its own queue, its own workers, its own retry policy. A slow or

@@ -24,7 +24,8 @@ export interface RuntimeOptions {
 }
 
 const ROUTING_CONCURRENCY = 16;
-const LEASE_MS = 60_000;
+// Routing a batch takes milliseconds; after a crash, its leased events are handed out again after this.
+const LEASE_MS = 10_000;
 
 /**
  * One callrelay node: the store, the sources behind the HTTP server, the router (call tracker +
