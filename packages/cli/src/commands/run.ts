@@ -37,6 +37,9 @@ export async function runCommand(file: string, options: { port?: string }): Prom
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandFailure(`--port must be 0-65535, got ${options.port}`, EXIT.USAGE);
     config.server.port = port;
   }
+  // LOG_LEVEL overrides the file, for a quick look at debug logs without editing the config.
+  const level = process.env.LOG_LEVEL;
+  if (level && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) config.log.level = level as typeof config.log.level;
   const runtime = new Runtime(config);
   let address;
   try {
