@@ -3,7 +3,7 @@ import { defineStore, z } from '@callrelay/core';
 import { SqliteStore } from './sqlite-store.js';
 
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
-export { WriteBatcher } from './write-batcher.js';
+export { SqliteEngine } from './engine.js';
 
 export const sqliteConfig = z.object({
   path: z.string().min(1).default('callrelay.db')

@@ -8,7 +8,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'callrelay-sqlite-contract-'));
 const file = path.join(dir, 'store.db');
 
 runStoreContract('sqlite', {
-  open: async () => SqliteStore.open({ path: file, pollIntervalMs: 50 }),
-  openPeer: async () => SqliteStore.open({ path: file, pollIntervalMs: 50 }),
+  open: () => SqliteStore.open({ path: file, pollIntervalMs: 50 }),
+  openPeer: () => SqliteStore.open({ path: file, pollIntervalMs: 50 }),
   cleanup: async () => rmSync(dir, { recursive: true, force: true }),
 });

@@ -34,10 +34,9 @@ export async function ingestWebhook(
   deps: { store: Store; metrics: RuntimeMetrics; logger: Logger },
 ): Promise<IngestAnswer> {
   const { metrics, logger } = deps;
-  const log = logger.child({ source: mounted.id });
   const reject = (status: number, reason: string, label: string): IngestAnswer => {
     metrics.webhooksRejected.inc({ source: mounted.id, reason: label });
-    log.warn({ status, reason, remote: request.remoteAddress }, 'webhook refused');
+    logger.warn({ source: mounted.id, status, reason, remote: request.remoteAddress }, 'webhook refused');
     return { status, body: { error: reason } };
   };
 
@@ -59,7 +58,7 @@ export async function ingestWebhook(
     });
   } catch (err) {
     if (hasErrorCode(err, 'WEBHOOK_BAD_REQUEST')) return reject(400, errorMessage(err), 'bad_request');
-    log.error({ err }, 'source failed to parse a webhook (a connector bug); answering 500 so the platform retries');
+    logger.error({ source: mounted.id, err }, 'source failed to parse a webhook (a connector bug); answering 500 so the platform retries');
     metrics.webhooksRejected.inc({ source: mounted.id, reason: 'error' });
     return { status: 500, body: { error: 'internal error while parsing the webhook' } };
   }
@@ -70,13 +69,13 @@ export async function ingestWebhook(
       if (result.stored.length) metrics.eventsStored.inc({ source: mounted.id }, result.stored.length);
       if (result.duplicates.length) metrics.eventsDuplicate.inc({ source: mounted.id }, result.duplicates.length);
     } catch (err) {
-      log.error({ err }, 'store unavailable; answering 503 so the platform retries');
+      logger.error({ source: mounted.id, err }, 'store unavailable; answering 503 so the platform retries');
       metrics.webhooksRejected.inc({ source: mounted.id, reason: 'store_unavailable' });
       return { status: 503, body: { error: 'store unavailable, retry later' }, headers: { 'retry-after': '5' } };
     }
   }
   metrics.webhooksAccepted.inc({ source: mounted.id });
-  log.debug({ events: events.map((e) => `${e.type}:${e.id}`) }, 'webhook stored');
+  if (logger.isLevelEnabled('debug')) logger.debug({ source: mounted.id, events: events.map((e) => `${e.type}:${e.id}`) }, 'webhook stored');
   const reply = mounted.source.reply?.(request, events);
   return {
     status: reply?.status ?? 200,

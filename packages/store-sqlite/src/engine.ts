@@ -1,0 +1,178 @@
+import { randomInt } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database, { type Database as Db, type Statement } from 'better-sqlite3';
+import { SCHEMA_SQL } from './schema.js';
+
+/** Options of the database connection (what the worker thread needs). */
+export interface EngineOptions {
+  path: string;
+  synchronous?: 'full' | 'normal';
+  busyTimeoutMs?: number;
+}
+
+export interface ClaimedRow { id: string; payload: string; attempts: number; deliveries: number; token: number }
+
+const STATEMENTS = {
+  insertEvent: 'INSERT OR IGNORE INTO events (id, body, stored_at) VALUES (?, ?, ?)',
+  getEvent: 'SELECT body FROM events WHERE id = ?',
+  enqueue: 'INSERT OR IGNORE INTO queue_items (queue, id, seq, payload, ready_at) VALUES (?, ?, ?, ?, ?)',
+  claim: `UPDATE queue_items SET ready_at = @leaseUntil, lease_token = @token, deliveries = deliveries + 1
+    WHERE queue = @queue AND id IN (
+      SELECT id FROM queue_items WHERE queue = @queue AND done = 0 AND ready_at <= @now ORDER BY ready_at, seq LIMIT @max)
+    RETURNING id, payload, attempts, deliveries, seq`,
+  ack: `UPDATE queue_items SET done = 1, payload = '', settled_at = @now, lease_token = 0
+    WHERE queue = @queue AND id = @id AND lease_token = @token AND done = 0`,
+  retry: `UPDATE queue_items SET ready_at = @readyAt, lease_token = 0, attempts = attempts + @add
+    WHERE queue = @queue AND id = @id AND lease_token = @token AND done = 0`,
+  extend: 'UPDATE queue_items SET ready_at = @leaseUntil WHERE queue = @queue AND id = @id AND lease_token = @token AND done = 0',
+  depth: 'SELECT COUNT(*) AS n FROM queue_items WHERE queue = ? AND done = 0',
+  nextReady: 'SELECT MIN(ready_at) AS t FROM queue_items WHERE queue = ? AND done = 0',
+  maxSeq: 'SELECT COALESCE(MAX(seq), 0) AS s FROM queue_items',
+  pruneSettled: 'DELETE FROM queue_items WHERE (queue, id) IN (SELECT queue, id FROM queue_items WHERE done = 1 AND settled_at < ? LIMIT 1000)',
+  pruneEvents: 'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE stored_at < ? LIMIT 1000)',
+  dlAdd: 'INSERT OR REPLACE INTO dead_letters (id, sink_id, body, failed_at) VALUES (?, ?, ?, ?)',
+  dlGet: 'SELECT body FROM dead_letters WHERE id = ?',
+  dlListAll: 'SELECT body FROM dead_letters ORDER BY failed_at LIMIT ?',
+  dlListSink: 'SELECT body FROM dead_letters WHERE sink_id = ? ORDER BY failed_at LIMIT ?',
+  dlRemove: 'DELETE FROM dead_letters WHERE id = ?',
+  kvGet: 'SELECT value, revision FROM kv WHERE ns = ? AND key = ?',
+  kvInsert: 'INSERT OR IGNORE INTO kv (ns, key, value, revision) VALUES (?, ?, ?, ?)',
+  kvUpdate: 'UPDATE kv SET value = ?, revision = ? WHERE ns = ? AND key = ? AND revision = ?',
+  kvUpsert: 'INSERT INTO kv (ns, key, value, revision) VALUES (?, ?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, revision = excluded.revision',
+  kvDelete: 'DELETE FROM kv WHERE ns = ? AND key = ?',
+  nextRevision: `INSERT INTO counters (name, value) VALUES ('kv_revision', 1)
+    ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`,
+};
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Stmt = Statement<any[]>;
+
+/** A CAS that lost: thrown inside the op's savepoint so the revision bump is rolled back too. */
+export class CasConflict extends Error {}
+
+/**
+ * Every storage operation as synchronous SQL on one connection. It runs in the store's worker
+ * thread, so the commits (and their fsync) never block the thread that answers webhooks.
+ */
+export class SqliteEngine {
+  readonly db: Db;
+  private readonly s: Record<keyof typeof STATEMENTS, Stmt>;
+  private seq: number;
+  /** Transactions committed (counted by the worker; for tests and diagnostics). */
+  commits = 0;
+
+  constructor(options: EngineOptions) {
+    if (options.path !== ':memory:') mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+    this.db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.db.exec(SCHEMA_SQL);
+    this.s = Object.fromEntries(Object.entries(STATEMENTS).map(([k, v]) => [k, this.db.prepare(v)])) as Record<keyof typeof STATEMENTS, Stmt>;
+    this.seq = Number((this.s.maxSeq.get() as { s: number }).s);
+  }
+
+  /** Stores new events and, in the same transaction, puts each on the routing queue. */
+  append(routingQueue: string, events: { id: string; body: string }[], now: number): { stored: string[]; duplicates: string[] } {
+    const out = { stored: [] as string[], duplicates: [] as string[] };
+    for (const event of events) {
+      if (this.s.insertEvent.run(event.id, event.body, now).changes === 0) {
+        out.duplicates.push(event.id);
+        continue;
+      }
+      out.stored.push(event.id);
+      this.s.enqueue.run(routingQueue, event.id, ++this.seq, event.body, now);
+    }
+    return out;
+  }
+
+  getEvent(id: string): string | undefined {
+    return (this.s.getEvent.get(id) as { body: string } | undefined)?.body;
+  }
+
+  enqueue(queue: string, items: { id: string; payload: string; readyAt: number }[]): void {
+    for (const item of items) this.s.enqueue.run(queue, item.id, ++this.seq, item.payload, item.readyAt);
+  }
+
+  claim(queue: string, max: number, leaseMs: number, now: number): ClaimedRow[] {
+    const token = randomInt(1, 2 ** 47);
+    const rows = this.s.claim.all({ queue, now, leaseUntil: now + leaseMs, token, max }) as (ClaimedRow & { seq: number })[];
+    rows.sort((a, b) => a.seq - b.seq);
+    return rows.map((r) => ({ id: r.id, payload: r.payload, attempts: r.attempts, deliveries: r.deliveries, token }));
+  }
+
+  ack(queue: string, id: string, token: number, now: number): void {
+    this.s.ack.run({ queue, id, token, now });
+  }
+
+  retry(queue: string, id: string, token: number, readyAt: number, countsAsAttempt: boolean): void {
+    this.s.retry.run({ queue, id, token, readyAt, add: countsAsAttempt ? 1 : 0 });
+  }
+
+  extend(queue: string, id: string, token: number, leaseUntil: number): void {
+    this.s.extend.run({ queue, id, token, leaseUntil });
+  }
+
+  depth(queue: string): number {
+    return Number((this.s.depth.get(queue) as { n: number }).n);
+  }
+
+  /** Epoch ms when the earliest waiting or leased item becomes claimable, or null when none. */
+  nextReady(queue: string): number | null {
+    const t = (this.s.nextReady.get(queue) as { t: number | null }).t;
+    return t === null ? null : Number(t);
+  }
+
+  dlAdd(id: string, sinkId: string, body: string, failedAt: string): void {
+    this.s.dlAdd.run(id, sinkId, body, failedAt);
+  }
+  dlGet(id: string): string | undefined {
+    return (this.s.dlGet.get(id) as { body: string } | undefined)?.body;
+  }
+  dlList(sinkId: string | undefined, limit: number): string[] {
+    const rows = (sinkId ? this.s.dlListSink.all(sinkId, limit) : this.s.dlListAll.all(limit)) as { body: string }[];
+    return rows.map((r) => r.body);
+  }
+  dlRemove(id: string): void {
+    this.s.dlRemove.run(id);
+  }
+
+  kvGet(ns: string, key: string): { value: string; revision: number } | undefined {
+    const row = this.s.kvGet.get(ns, key) as { value: string; revision: number } | undefined;
+    return row ? { value: row.value, revision: Number(row.revision) } : undefined;
+  }
+
+  /** Compare-and-set. Revisions come from one counter, so a re-created key never reuses an old one. */
+  kvPut(ns: string, key: string, value: string, expectedRevision: number | undefined): number {
+    const revision = Number((this.s.nextRevision.get() as { value: number }).value);
+    if (expectedRevision === undefined) {
+      this.s.kvUpsert.run(ns, key, value, revision);
+      return revision;
+    }
+    const changes = expectedRevision === 0
+      ? this.s.kvInsert.run(ns, key, value, revision).changes
+      : this.s.kvUpdate.run(value, revision, ns, key, expectedRevision).changes;
+    if (changes === 0) throw new CasConflict('revision conflict');
+    return revision;
+  }
+
+  kvDelete(ns: string, key: string): void {
+    this.s.kvDelete.run(ns, key);
+  }
+
+  prune(settledBefore: number, eventsBefore: number): number {
+    return this.s.pruneSettled.run(settledBefore).changes + this.s.pruneEvents.run(eventsBefore).changes;
+  }
+
+  getCommits(): number {
+    return this.commits;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** The operations a client may ask of the engine, by name. */
+export type EngineOp = {
+  [K in keyof SqliteEngine]: SqliteEngine[K] extends (...args: infer A) => unknown ? { op: K; args: A } : never
+}[Exclude<keyof SqliteEngine, 'db' | 'close' | 'commits'>];

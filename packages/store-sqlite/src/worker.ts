@@ -1,0 +1,69 @@
+/**
+ * The store's writer thread: owns the SQLite connection and group-commits. Every operation that
+ * arrives while a commit is in progress joins the next transaction, so under load one fsync covers
+ * many webhooks, and the main thread never waits on disk.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { CasConflict, SqliteEngine, type EngineOp, type EngineOptions } from './engine.js';
+
+interface Request { id: number; call: EngineOp }
+export interface Reply { id: number; ok: boolean; value?: unknown; error?: { message: string; code?: string; cas?: boolean } }
+
+const MAX_BATCH = 1024;
+const COMMIT_DELAY_MS = Number(process.env.CALLRELAY_SQLITE_COMMIT_DELAY_MS ?? 0);
+const engine = new SqliteEngine(workerData as EngineOptions);
+const pending: Request[] = [];
+let scheduled = false;
+let opsTotal = 0;
+
+function run(call: EngineOp): unknown {
+  return (engine[call.op] as (...args: unknown[]) => unknown)(...call.args);
+}
+
+function flush(): void {
+  scheduled = false;
+  while (pending.length) {
+    const batch = pending.splice(0, MAX_BATCH);
+    opsTotal += batch.length;
+    const replies: Reply[] = [];
+    try {
+      engine.db.transaction(() => {
+        for (const request of batch) {
+          try {
+            // Each operation in its own savepoint: a failing one (CAS conflict) fails alone.
+            replies.push({ id: request.id, ok: true, value: engine.db.transaction(() => run(request.call))() });
+          } catch (err) {
+            replies.push({ id: request.id, ok: false, error: { message: (err as Error).message, code: (err as { code?: string }).code, cas: err instanceof CasConflict } });
+          }
+        }
+      }).immediate();
+      engine.commits += 1;
+    } catch (err) {
+      // The commit itself failed (disk full, locked too long): every operation of the batch failed.
+      replies.length = 0;
+      for (const request of batch) replies.push({ id: request.id, ok: false, error: { message: (err as Error).message, code: (err as { code?: string }).code } });
+    }
+    parentPort!.postMessage(replies);
+  }
+}
+
+parentPort!.on('message', (message: Request | 'close') => {
+  if (message === 'close') {
+    flush();
+    if (process.env.CALLRELAY_SQLITE_STATS) process.stderr.write(`sqlite worker: ${engine.commits} commits, ${opsTotal} ops\n`);
+    engine.close();
+    parentPort!.postMessage('closed');
+    return;
+  }
+  pending.push(message);
+  if (pending.length >= MAX_BATCH) {
+    flush();
+  } else if (!scheduled) {
+    scheduled = true;
+    // Operations that arrive while a commit runs join the next one (group commit). An optional
+    // commit delay gathers even more per transaction; measured: fewer commits, no more throughput
+    // on 2 cores (docs/performance.md), so it is off by default.
+    if (COMMIT_DELAY_MS > 0) setTimeout(flush, COMMIT_DELAY_MS);
+    else setImmediate(flush);
+  }
+});
