@@ -323,19 +323,31 @@ function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
   return [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
-function collectSecrets(schema: z.ZodObject<z.ZodRawShape>, into: Set<string>): void {
-  for (const [key, field] of Object.entries(schema.shape)) {
-    if (isSecret(field as z.ZodType)) into.add(key);
-    const inner = unwrapObject(field as z.ZodType);
-    if (inner) collectSecrets(inner, into);
+/** Collects the keys marked secret() anywhere in a schema (objects, unions, arrays, wrappers). */
+function collectSecrets(schema: z.ZodType, into: Set<string>, key?: string, depth = 0): void {
+  if (depth > 12) return;
+  if (key && isSecret(schema)) into.add(key);
+  const def = (schema as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
+  switch (def.type) {
+    case 'object':
+      for (const [k, field] of Object.entries((schema as z.ZodObject<z.ZodRawShape>).shape)) collectSecrets(field as z.ZodType, into, k, depth + 1);
+      break;
+    case 'union':
+      for (const option of def.options as z.ZodType[]) collectSecrets(option, into, key, depth + 1);
+      break;
+    case 'array':
+      collectSecrets(def.element as z.ZodType, into, key, depth + 1);
+      break;
+    case 'record':
+      collectSecrets(def.valueType as z.ZodType, into, key, depth + 1);
+      break;
+    case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly': case 'catch': case 'nonoptional':
+      collectSecrets(def.innerType as z.ZodType, into, key, depth + 1);
+      break;
+    case 'pipe':
+      collectSecrets(def.in as z.ZodType, into, key, depth + 1);
+      break;
+    default:
+      break;
   }
-}
-
-function unwrapObject(schema: z.ZodType): z.ZodObject<z.ZodRawShape> | undefined {
-  let current: z.ZodType | undefined = schema;
-  for (let i = 0; current && i < 6; i++) {
-    if (current instanceof z.ZodObject) return current as z.ZodObject<z.ZodRawShape>;
-    current = (current as unknown as { unwrap?: () => z.ZodType }).unwrap?.();
-  }
-  return undefined;
 }
