@@ -44,3 +44,4 @@ export { SinkWorker } from './delivery/sink-worker.js';
 export { QueueWorker } from './runtime/queue-worker.js';
 export { settleDelivery } from './delivery/outcome.js';
 export { Router, type RunnablePipeline } from './pipeline/router.js';
+export { describeConfig, configReferenceMarkdown, type ConfigFieldDoc } from './config/reference.js';

@@ -1,26 +1,7 @@
-import { z, isSecret, type AnyConnectorDefinition } from '@callrelay/core';
+import { describeConfig as describeFields } from '@callrelay/core';
 import { bundledRegistry } from '../bundled.js';
 import { CommandFailure } from '../config-file.js';
 import { EXIT } from '../exit-codes.js';
-
-interface FieldDoc { key: string; type: string; required: boolean; default?: unknown; secret: boolean; description?: string }
-
-/** The config keys of a connector, from its schema (the same one that validates the file). */
-export function describeFields(definition: AnyConnectorDefinition): FieldDoc[] {
-  const json = z.toJSONSchema(definition.config, { io: 'input', unrepresentable: 'any' }) as {
-    properties?: Record<string, { type?: string; description?: string; default?: unknown; anyOf?: { type?: string; const?: unknown }[]; enum?: unknown[] }>;
-    required?: string[];
-  };
-  return Object.entries(json.properties ?? {}).map(([key, prop]) => ({
-    key,
-    type: prop.enum ? prop.enum.map((v) => JSON.stringify(v)).join(' | ')
-      : prop.type ?? (prop.anyOf ? prop.anyOf.map((a) => a.type ?? JSON.stringify(a.const)).join(' | ') : 'object'),
-    required: json.required?.includes(key) ?? false,
-    ...(prop.default !== undefined ? { default: prop.default } : {}),
-    secret: isSecret(definition.config.shape[key] as z.ZodType),
-    description: prop.description,
-  }));
-}
 
 /** `callrelay connectors [type]`: installed connectors, and the config reference of one. */
 export async function connectorsCommand(type: string | undefined, options: { json?: boolean }): Promise<void> {
@@ -40,7 +21,7 @@ export async function connectorsCommand(type: string | undefined, options: { jso
     if (!type) continue;
     for (const field of describeFields(definition)) {
       const flags = [field.required ? 'required' : 'optional', field.secret ? 'secret' : '', field.default !== undefined ? `default ${JSON.stringify(field.default)}` : ''].filter(Boolean).join(', ');
-      out.push(`  ${field.key}: ${field.type} (${flags})${field.description ? `\n      ${field.description}` : ''}`);
+      out.push(`  ${field.key}: ${field.type.replace(/\\\|/g, '|')} (${flags})${field.description ? `\n      ${field.description}` : ''}`);
     }
     if (definition.example) out.push(`  example: ${JSON.stringify(definition.example)}`);
   }

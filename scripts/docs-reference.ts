@@ -1,0 +1,41 @@
+/**
+ * Regenerates the config reference tables in docs/connectors/<type>.md from the connectors' own
+ * schemas (between `<!-- config-reference:start -->` and `<!-- config-reference:end -->`).
+ *   npm run docs            # rewrite
+ *   npm run docs -- --check # exit 1 when a page is out of date (run by the test suite)
+ */
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { configReferenceMarkdown } from '@callrelay/core';
+import { bundledRegistry } from '@callrelay/cli';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const START = '<!-- config-reference:start -->';
+const END = '<!-- config-reference:end -->';
+
+export async function outdatedPages(write: boolean): Promise<string[]> {
+  const registry = await bundledRegistry(() => undefined);
+  const problems: string[] = [];
+  for (const definition of registry.list()) {
+    const page = path.join(root, 'docs', 'connectors', `${definition.type}.md`);
+    if (!existsSync(page)) { problems.push(`${definition.kind} ${definition.type}: no page docs/connectors/${definition.type}.md`); continue; }
+    const text = readFileSync(page, 'utf8');
+    const start = text.indexOf(START);
+    const end = text.indexOf(END);
+    if (start < 0 || end < start) { problems.push(`docs/connectors/${definition.type}.md: no ${START} ... ${END} markers`); continue; }
+    const updated = `${text.slice(0, start + START.length)}\n${configReferenceMarkdown(definition)}\n${text.slice(end)}`;
+    if (updated !== text) {
+      if (write) writeFileSync(page, updated);
+      else problems.push(`docs/connectors/${definition.type}.md: config reference out of date (run npm run docs)`);
+    }
+  }
+  return problems;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const check = process.argv.includes('--check');
+  const problems = await outdatedPages(!check);
+  for (const p of problems) console.error(p);
+  process.exitCode = problems.length ? 1 : 0;
+}
