@@ -1,11 +1,11 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { settleDelivery, type CallEvent } from '@callrelay/core';
-import { contractEvent, testContext } from '@callrelay/testkit';
+import { contractEvent, runSinkContract, testContext } from '@callrelay/testkit';
 import csv from '@callrelay/sink-csv';
 
 const dir = () => mkdtempSync(path.join(tmpdir(), 'callrelay-csv-'));
@@ -89,3 +89,18 @@ describe('csv sink', () => {
     expect(csv.config.safeParse({ path: 'x.csv', timeZone: 'Mars/Olympus' }).success).to.equal(false);
   });
 });
+
+{
+  const base = dir();
+  const file = path.join(base, 'contract.csv');
+  runSinkContract('csv', {
+    create: async () => csv.create(csv.config.parse({ path: 'contract.csv' }), ctx(base)),
+    setBehaviour: () => undefined,
+    received: () => (existsSync(file) ? read(file).length : 0),
+    unsupported: {
+      retryable: 'covered above ("turns a write error into a retryable failure"): a file cannot be broken per request',
+      permanent: 'a file system error may always be fixed by an operator, so the CSV sink never fails permanently',
+      retryAfter: 'a file has no Retry-After',
+    },
+  });
+}
