@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,7 +46,9 @@ export function loadFixtures(platform?: string, dir: string = FIXTURES_DIR): Web
       else if (entry.endsWith('.json')) out.push(loadFixture(full));
     }
   };
-  walk(platform ? path.join(dir, platform) : dir);
+  const root = platform ? path.join(dir, platform) : dir;
+  if (!existsSync(root)) return out;
+  walk(root);
   return out;
 }
 
