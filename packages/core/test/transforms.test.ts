@@ -1,7 +1,12 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
 import { mapTransform, templateTransform } from '@callrelay/core';
-import { sampleEvent, testContext } from '@callrelay/testkit';
+import { sampleEvent as baseEvent, testContext } from '@callrelay/testkit';
+
+const sampleEvent = () => baseEvent({
+  from: { raw: '05552221133', e164: '+15552221133', name: 'Jane Caller' }, agent: { raw: '101', extension: '101' },
+  call: { legs: [], rang: ['101', '102'], transfers: 0, recordingUrls: [], eventCount: 1 }, raw: { sample: true },
+});
 
 describe('built-in transforms', () => {
   it('map copies, renames, sets and removes dotted fields', async () => {
