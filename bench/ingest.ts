@@ -62,11 +62,12 @@ const a = await load('bare koa (parse JSON, 200)', `${bare.url}/hooks/jambonz`);
 bare.child.kill('SIGTERM');
 
 let config = path.join(root, 'examples', 'quickstart', 'callrelay.yaml');
+const natsPrefix = `bench${Date.now()}`;
 if (storeType === 'nats') {
   config = path.join(dir, 'callrelay-nats.yaml');
   writeFileSync(config, [
     'server: { port: 0 }',
-    `store: { type: nats, servers: ["${process.env.NATS_URL ?? 'nats://127.0.0.1:4222'}"], prefix: "bench${Date.now()}" }`,
+    `store: { type: nats, servers: ["${process.env.NATS_URL ?? 'nats://127.0.0.1:4222'}"], prefix: "${natsPrefix}" }`,
     'sources:', '  jambonz: { type: jambonz, auth: { basic: { username: jambonz, password: quickstart } } }',
     'sinks:', `  calls-csv: { type: csv, path: "${path.join(dir, 'calls.csv')}" }`,
     'pipelines:', '  all: { from: [jambonz], to: [calls-csv] }', '',
@@ -77,6 +78,16 @@ const relay = await start([path.join(root, 'packages/cli/dist/bin.js'), 'run', c
 });
 const b = await load(`callrelay quickstart (${storeType}, durable ack)`, `${relay.url}/hooks/jambonz`);
 relay.child.kill('SIGTERM');
+await new Promise((r) => relay.child.once('exit', r));
+if (storeType === 'nats') {
+  // Leave the NATS server as we found it: delete this run's streams (and their consumers and buckets).
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
+  const jsm = await jetstreamManager(nc);
+  for await (const name of jsm.streams.names()) if (name.toLowerCase().includes(natsPrefix)) await jsm.streams.delete(name);
+  await nc.close();
+}
 
 console.log(`\nconnections ${connections}, ${duration} s per run, node ${process.version}`);
 console.log(`(a) ${a.name}: ${a.requestsPerSec} req/s, p50 ${a.p50ms} ms, p99 ${a.p99ms} ms`);
