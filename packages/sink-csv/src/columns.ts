@@ -1,12 +1,18 @@
 import { fieldAt, z, type CallEvent } from '@callrelay/core';
 
+const PATH = /^[A-Za-z_$][\w$]*(\.[\w$]+)*$/;
+/** `from.e164`, or alternatives `from.e164|from.raw` (the first with a value wins). */
+const fieldSchema = z.string().refine((field) => field.split('|').every((p) => PATH.test(p.trim())),
+  'a dotted field path such as from.e164, or alternatives such as from.e164|from.raw');
+
 export const columnSchema = z.union([
-  z.string().min(1).meta({ description: 'A dotted canonical field path; the header is the path.' }),
-  z.object({ header: z.string().min(1), field: z.string().min(1) }).strict(),
+  fieldSchema.meta({ description: 'A dotted canonical field path; the header is the path.' }),
+  z.object({ header: z.string().min(1), field: fieldSchema }).strict()
+    .meta({ description: 'A column with its own header.' }),
 ]);
 export type ColumnSpec = z.output<typeof columnSchema>;
 
-/** The default columns: what a person scanning a call log wants, in that order. */
+/** The default columns: what a person scanning a call log wants first, then the identifiers. */
 export const DEFAULT_COLUMNS: ColumnSpec[] = [
   'occurredAt', 'type', 'direction', 'outcome',
   { header: 'from', field: 'from.e164|from.extension|from.raw' }, { header: 'fromName', field: 'from.name' },
@@ -15,33 +21,54 @@ export const DEFAULT_COLUMNS: ColumnSpec[] = [
   'ringSeconds', 'talkSeconds', 'recordingUrl', 'callId', 'legId', 'source', 'platform', 'id', 'flags',
 ];
 
+/** Canonical timestamp fields, written in the configured time zone. */
 const TIME_FIELDS = new Set(['occurredAt', 'receivedAt', 'startedAt', 'answeredAt', 'endedAt']);
 
-/** Formats an ISO instant in a time zone as `2026-11-24 14:03:05+01:00` (sortable, unambiguous). */
-export function formatInZone(iso: string, timeZone: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset',
-  }).formatToParts(date).map((p) => [p.type, p.value]));
-  const offset = parts.timeZoneName === 'GMT' ? '+00:00' : String(parts.timeZoneName).replace('GMT', '');
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}${offset}`;
+/**
+ * Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` as a formula, and caller names
+ * are chosen by callers. A leading `'` makes such a cell text. Plain numbers (`+12125551212`,
+ * `-3.5`) are left alone: they are not formulas an attacker can use.
+ */
+export function neutraliseFormula(value: string): string {
+  if (/^[=@\t\r]/.test(value)) return `'${value}`;
+  if (/^[+-]/.test(value) && !/^[+-]?\d+(\.\d+)?$/.test(value)) return `'${value}`;
+  return value;
 }
 
-/** Turns column specs into headers and a row builder. `a|b` takes the first field that has a value. */
-export function compileColumns(columns: readonly ColumnSpec[], timeZone: string) {
-  const specs = columns.map((c) => (typeof c === 'string' ? { header: c, field: c } : c));
+/** How one column's cell is written. */
+export function cellText(value: unknown, field: string, timeZone: string, format: (iso: string, tz: string) => string): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return TIME_FIELDS.has(field.split('.').at(-1)!) ? format(value, timeZone) : value;
+  // Lists and objects (call.rang, details, flags) as JSON text: unambiguous, and parseable back.
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+export interface CompiledColumns {
+  headers: string[];
+  /** The cells of one event's row, in header order. */
+  row(event: CallEvent): string[];
+}
+
+/**
+ * Turns column specs into the header row and a row builder. A field `a|b` takes the first path
+ * whose value is neither missing, null nor empty.
+ */
+export function compileColumns(
+  columns: readonly ColumnSpec[],
+  options: { timeZone: string; escapeFormulas: boolean; formatTime: (iso: string, tz: string) => string },
+): CompiledColumns {
+  const specs = columns.map((c) => (typeof c === 'string' ? { header: c, field: c } : c))
+    .map(({ header, field }) => ({ header, paths: field.split('|').map((p) => p.trim()) }));
   return {
     headers: specs.map((s) => s.header),
-    row(event: CallEvent): string[] {
-      return specs.map(({ field }) => {
-        for (const path of field.split('|')) {
-          const value = fieldAt(event, path.trim());
+    row(event) {
+      return specs.map(({ paths }) => {
+        for (const path of paths) {
+          const value = fieldAt(event, path);
           if (value === undefined || value === null || value === '') continue;
-          const last = path.trim().split('.').at(-1)!;
-          if (typeof value === 'string' && TIME_FIELDS.has(last)) return formatInZone(value, timeZone);
-          if (Array.isArray(value) && value.every((v) => typeof v !== 'object')) return value.join(';');
-          return typeof value === 'object' ? JSON.stringify(value) : String(value);
+          const text = cellText(value, path, options.timeZone, options.formatTime);
+          return options.escapeFormulas ? neutraliseFormula(text) : text;
         }
         return '';
       });

@@ -1,59 +1,72 @@
 import path from 'node:path';
-import { defineSink, retryableFailure, z } from '@callrelay/core';
-import { columnSchema, compileColumns, DEFAULT_COLUMNS, formatInZone } from './columns.js';
-import { CsvAppender } from './csv-file.js';
+import { defineSink, retryableFailure, type CallEvent, type ConnectorContext, type DeliveryContext, type Sink } from '@callrelay/core';
+import { compileColumns, type CompiledColumns } from './columns.js';
+import { csvConfig, type CsvConfig } from './config.js';
+import { CsvAppender } from './csv-appender.js';
+import { datedPath } from './file-names.js';
+import { dayInZone, formatInZone } from './time-zone.js';
 
-export { compileColumns, formatInZone, DEFAULT_COLUMNS } from './columns.js';
-export { CsvAppender } from './csv-file.js';
+export { csvConfig, type CsvConfig } from './config.js';
+export { compileColumns, neutraliseFormula, DEFAULT_COLUMNS, type ColumnSpec, type CompiledColumns } from './columns.js';
+export { CsvAppender, type CsvAppenderOptions } from './csv-appender.js';
+export { datedPath, withIndex } from './file-names.js';
+export { formatInZone, dayInZone } from './time-zone.js';
 
-const timeZone = z.string().default('UTC').refine((tz) => {
-  try { new Intl.DateTimeFormat('en', { timeZone: tz }); return true; } catch { return false; }
-}, 'an IANA time zone such as Europe/Berlin or America/New_York');
+/** Appends one row per event to a CSV file. */
+export class CsvSink implements Sink {
+  private readonly columns: CompiledColumns;
+  private readonly appender: CsvAppender;
+  private readonly file: string;
+  private readonly daily: boolean;
+  private closed = false;
 
-export const csvConfig = z.object({
-  path: z.string().min(1).meta({
-    description: 'File to append to, relative to the config file. With daily rotation, `{date}` in the name is replaced by the day (YYYY-MM-DD in `timeZone`); without it the date goes before the extension.',
-    examples: ['data/calls.csv', 'logs/calls-{date}.csv'],
-  }),
-  columns: z.array(columnSchema).min(1).default(DEFAULT_COLUMNS)
-    .meta({ description: 'Columns: canonical field paths (`from.e164`, `call.answeredBy`, `details.mos`) or `{header, field}`. `a|b` takes the first field with a value.' }),
-  timeZone: timeZone.meta({ description: 'Time zone of timestamp columns (written as `YYYY-MM-DD HH:mm:ss+hh:mm`).' }),
-  rotate: z.object({
-    every: z.enum(['day']).optional().meta({ description: 'Start a new file every day.' }),
-    maxBytes: z.number().int().min(1024).optional().meta({ description: 'Start a new file (`name.1.csv`, `name.2.csv`...) when the current one would exceed this size.' }),
-  }).strict().default({}).meta({ description: 'File rotation.' }),
-  fsync: z.boolean().default(true).meta({ description: 'fsync after each row, so that a delivered row survives a crash or power loss.' }),
-});
-export type CsvConfig = z.output<typeof csvConfig>;
+  constructor(private readonly config: CsvConfig, private readonly context: ConnectorContext) {
+    this.columns = compileColumns(config.columns, { timeZone: config.timeZone, escapeFormulas: config.escapeFormulas, formatTime: formatInZone });
+    this.appender = new CsvAppender({ headers: this.columns.headers, fsync: config.fsync, maxBytes: config.rotate.maxBytes });
+    this.file = path.resolve(context.baseDir, config.path);
+    this.daily = config.rotate.every === 'day' || config.path.includes('{date}');
+  }
 
-/** Appends one RFC 4180 row per event to a CSV file. */
+  async deliver(event: CallEvent, delivery: DeliveryContext): Promise<void> {
+    if (this.closed) throw retryableFailure('the CSV sink is closed (shutting down)');
+    const file = this.currentFile();
+    try {
+      await this.appender.append(file, this.columns.row(event), delivery.signal);
+    } catch (err) {
+      // Permissions, a full disk, a folder in the way, an aborted attempt: all can pass (an operator
+      // fixes the folder, the next attempt has time), so retry; maxAttempts bounds it.
+      const why = delivery.signal.aborted && err === delivery.signal.reason
+        ? `the attempt was aborted before the row was written (${describeWriteError(err)})`
+        : describeWriteError(err);
+      throw retryableFailure(`appending to ${file}: ${why}`, { cause: err });
+    }
+  }
+
+  /** Waits for rows already being written; later deliveries are refused (retried elsewhere or after restart). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.appender.drain();
+  }
+
+  /** The file of this moment: the day comes from the injected clock (when the row is written). */
+  private currentFile(): string {
+    return this.daily ? datedPath(this.file, dayInZone(this.context.clock.now(), this.config.timeZone)) : this.file;
+  }
+}
+
+function describeWriteError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  // fs errors carry a string code (ENOSPC); a DOMException's numeric code says nothing.
+  const code: unknown = (err as { code?: unknown }).code;
+  return typeof code === 'string' && !message.startsWith(code) ? `${code}: ${message}` : message;
+}
+
+/** The `csv` sink: one RFC 4180 row per event, appended to a file. */
 const csv = defineSink({
   type: 'csv',
-  description: 'Appends one RFC 4180 row per event to a CSV file (header once, chosen columns, time zone, rotation).',
+  description: 'Appends one RFC 4180 row per event to a CSV file (header once, chosen columns, time zone, daily and size rotation, fsync).',
   config: csvConfig,
-  example: { type: 'csv', path: 'data/calls-{date}.csv', timeZone: 'Europe/Berlin', rotate: { every: 'day' }, columns: ['occurredAt', 'type', 'from.e164', 'agent.extension', 'talkSeconds'] },
-  create(config, context) {
-    const columns = compileColumns(config.columns, config.timeZone);
-    const appender = new CsvAppender({ headers: columns.headers, fsync: config.fsync, maxBytes: config.rotate.maxBytes });
-    const base = path.resolve(context.baseDir, config.path);
-    const fileFor = (): string => {
-      if (!config.rotate.every) return base;
-      const day = formatInZone(new Date(context.clock.now()).toISOString(), config.timeZone).slice(0, 10);
-      if (base.includes('{date}')) return base.replaceAll('{date}', day);
-      const ext = path.extname(base);
-      return `${base.slice(0, base.length - ext.length)}-${day}${ext}`;
-    };
-    return {
-      async deliver(event) {
-        try {
-          await appender.append(fileFor(), columns.row(event));
-        } catch (err) {
-          // Disk full, permissions, a directory in the way: an operator can fix these, so retry.
-          const code = (err as NodeJS.ErrnoException).code;
-          throw retryableFailure(`writing the CSV file failed${code ? ` (${code})` : ''}: ${(err as Error).message}`, { cause: err });
-        }
-      },
-    };
-  },
+  example: { type: 'csv', path: 'data/calls-{date}.csv', timeZone: 'Europe/Berlin', columns: ['occurredAt', 'type', 'from.e164', 'agent.extension', 'talkSeconds'] },
+  create: (config, context) => new CsvSink(config, context),
 });
 export default csv;
