@@ -70,6 +70,23 @@ describe('call tracker', () => {
     expect(out[0]!.call?.answeredBy).to.equal('101');
   });
 
+  it('reports the transfer target as who answered, whatever order answer and transfer arrive in', async () => {
+    for (const order of [[0, 1, 2], [1, 0, 2], [2, 1, 0]]) {
+      const { t, fireTimers } = tracker(20);
+      const callId = `t${order.join('')}`;
+      const events = [
+        ev({ callId, type: 'answered', agent: { raw: '117', extension: '117' } }),
+        ev({ callId, type: 'transferred', transfer: 'attended', agent: { raw: '204', extension: '204' } }),
+        ev({ callId, type: 'ended', outcome: 'answered' }),
+      ];
+      for (const i of order) await t.observe(events[i]!);
+      await new Promise((r) => setTimeout(r, 40));
+      const [completed] = await fireTimers();
+      expect(completed?.call?.answeredBy, `order ${order.join(',')}`).to.equal('204');
+      expect(completed?.call?.transfers).to.equal(1);
+    }
+  });
+
   it('never calls an unanswered outbound call missed', async () => {
     const { t } = tracker(0);
     const out = [

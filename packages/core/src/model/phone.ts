@@ -46,19 +46,28 @@ function deriveE164(raw: string, defaultCountry?: string): string | undefined {
   let value = raw.trim();
   if (value.startsWith('sip:')) value = value.slice(4).split('@')[0] ?? '';
   if (value.startsWith('00')) value = '+' + value.slice(2);
+  let possible: string | undefined;
   try {
-    const parsed = value.startsWith('+')
-      ? parsePhoneNumberFromString(value)
-      : parsePhoneNumberFromString(value, defaultCountry as CountryCode | undefined);
-    if (parsed && parsed.isPossible()) return parsed.number;
+    if (value.startsWith('+')) {
+      const parsed = parsePhoneNumberFromString(value);
+      return parsed && parsed.isPossible() ? parsed.number : undefined;
+    }
+    const national = parsePhoneNumberFromString(value, defaultCountry as CountryCode | undefined);
+    if (national?.isValid()) return national.number;
+    if (national?.isPossible()) possible = national.number;
   } catch {
     // libphonenumber throws on some garbage; an unparseable number simply has no E.164 form
   }
-  // Without a default country, an international number sent without '+' (3CX: 420774852629)
-  // is still recognisable when it parses as a valid number with a '+' in front.
+  // An international number sent without '+' (3CX: 420774852629) is not a valid national number of
+  // the default country, but is valid with a '+' in front: prefer that reading.
   if (/^\d{8,15}$/.test(value)) {
-    const parsed = parsePhoneNumberFromString('+' + value);
-    if (parsed && parsed.isValid()) return parsed.number;
+    try {
+      const parsed = parsePhoneNumberFromString('+' + value);
+      if (parsed && parsed.isValid()) return parsed.number;
+    } catch {
+      // not a number either way
+    }
   }
-  return undefined;
+  // Possible but not valid in the default country (new ranges, test numbers): keep the national reading.
+  return possible;
 }

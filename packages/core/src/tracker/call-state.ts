@@ -13,6 +13,8 @@ export interface CallState {
   legs: string[];
   rang: string[];
   answeredBy?: Party;
+  /** `answeredBy` came from a transfer: a plain `answered` arriving later (out of order) keeps it. */
+  answeredByTransfer?: boolean;
   /** Extensions that rang but did not answer. */
   lastRang?: Party;
   answered: boolean;
@@ -138,7 +140,14 @@ function markAnswered(state: CallState, event: CallEvent): void {
     state.answered = true;
     state.answeredAt = event.answeredAt ?? event.occurredAt;
   }
-  if (event.agent && (event.type === 'answered' || !state.answeredBy || event.type === 'transferred')) state.answeredBy = event.agent;
+  if (!event.agent) return;
+  if (event.type === 'transferred') {
+    // The call ends with whoever it was transferred to, whatever order the events arrive in.
+    state.answeredBy = event.agent;
+    state.answeredByTransfer = true;
+  } else if ((event.type === 'answered' && !state.answeredByTransfer) || !state.answeredBy) {
+    state.answeredBy = event.agent;
+  }
 }
 
 function seconds(from?: string, to?: string): number | undefined {
