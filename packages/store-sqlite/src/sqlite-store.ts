@@ -39,9 +39,16 @@ export class SqliteStore implements Store {
   private closing?: Promise<void>;
   private failure?: Error;
 
+  /** Opens (creating when missing) the store file; rejects when it cannot be opened as a store. */
   static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
     const store = new SqliteStore(options);
-    await store.call({ op: 'depth', args: [ROUTING] }); // surfaces a file that cannot be opened
+    try {
+      await store.call({ op: 'depth', args: [ROUTING] }); // surfaces a file that cannot be opened
+    } catch (err) {
+      await store.close();
+      const code = (err as { code?: string }).code;
+      throw Object.assign(new Error(`opening the SQLite store ${options.path}: ${(err as Error).message}`, { cause: err }), code ? { code } : {});
+    }
     return store;
   }
 

@@ -11,7 +11,20 @@ export interface Reply { id: number; ok: boolean; value?: unknown; error?: { mes
 
 const MAX_BATCH = 1024;
 const COMMIT_DELAY_MS = Number(process.env.CALLRELAY_SQLITE_COMMIT_DELAY_MS ?? 0);
-const engine = new SqliteEngine(workerData as EngineOptions);
+
+/**
+ * better-sqlite3's SqliteError loses its message when the thread's failure is cloned to the main
+ * thread (only enumerable properties survive), so it is rethrown as a plain Error that keeps both.
+ */
+function openEngine(options: EngineOptions): SqliteEngine {
+  try {
+    return new SqliteEngine(options);
+  } catch (err) {
+    throw Object.assign(new Error((err as Error).message), { code: (err as { code?: string }).code });
+  }
+}
+
+const engine = openEngine(workerData as EngineOptions);
 const pending: Request[] = [];
 let scheduled = false;
 let opsTotal = 0;

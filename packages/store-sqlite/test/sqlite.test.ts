@@ -1,57 +1,211 @@
-import { describe, it } from 'mocha';
+import { describe, it, before, after } from 'mocha';
 import { expect } from 'chai';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { contractEvent } from '@callrelay/testkit';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { pino } from 'pino';
+import type { Delivery } from '@callrelay/core';
+import { contractEvent, testContext } from '@callrelay/testkit';
 import sqlite, { SqliteStore } from '@callrelay/store-sqlite';
-import { testContext } from '@callrelay/testkit';
 
 const tempFile = () => path.join(mkdtempSync(path.join(tmpdir(), 'callrelay-sqlite-')), 'store.db');
+const delivery = (sinkId: string): Delivery => ({ sinkId, pipeline: 'p', event: contractEvent() });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('sqlite store', () => {
-  it('group-commits concurrent appends into few transactions', async () => {
-    const store = await SqliteStore.open({ path: tempFile() });
-    const before = await store.commits();
-    const results = await Promise.all(Array.from({ length: 300 }, () => store.append([contractEvent()])));
-    expect(results.every((r) => r.stored.length === 1)).to.equal(true);
-    const commits = (await store.commits()) - before;
-    expect(commits, `${commits} commits for 300 appends`).to.be.at.most(10);
-    expect(await store.routing.depth()).to.equal(300);
-    await store.close();
+/** `promise`, or a failure naming `what` if it has not settled within `ms` (a bound on waiting, not a speed check). */
+async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms); });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Node arguments that run test/peer-process.ts from sources, as mocha runs this file. */
+const peerProcess = (...args: string[]) => [
+  '--conditions=callrelay-source', '--import', 'tsx', fileURLToPath(new URL('./peer-process.ts', import.meta.url)), ...args,
+];
+
+describe('sqlite store', function () {
+  this.timeout(20_000);
+
+  describe('group commit', () => {
+    it('commits appends and enqueues made in one event-loop turn in a few transactions', async () => {
+      const store = await SqliteStore.open({ path: tempFile() });
+      const q = store.deliveries('s');
+      let before = await store.commits();
+      for (let i = 0; i < 5; i++) await store.append([contractEvent()]);
+      expect((await store.commits()) - before, 'one awaited append after another: one commit each').to.be.at.least(5);
+
+      before = await store.commits();
+      const appends = Array.from({ length: 150 }, () => store.append([contractEvent()]));
+      const enqueues = Array.from({ length: 150 }, (_, i) => q.enqueue([{ id: `d${i}`, payload: delivery('s') }]));
+      const results = await Promise.all(appends);
+      await Promise.all(enqueues);
+      const commits = (await store.commits()) - before;
+      expect(commits, `${commits} commits for 300 concurrent writes`).to.be.at.most(10);
+      expect(results.every((r) => r.stored.length === 1)).to.equal(true);
+      expect(await store.routing.depth()).to.equal(155);
+      expect(await q.depth()).to.equal(150);
+      await store.close();
+    });
+
+    it('fails one write alone: a conflicting CAS in a batch does not fail its neighbours', async () => {
+      const store = await SqliteStore.open({ path: tempFile() });
+      const kv = store.kv('n');
+      await kv.put('a', 1, 0);
+      const [conflict, fresh, event] = await Promise.all([kv.put('a', 2, 0), kv.put('b', 1, 0), store.append([contractEvent()])]);
+      expect(conflict).to.equal(false);
+      expect(fresh).to.be.a('number');
+      expect(event.stored).to.have.length(1);
+      expect((await kv.get('a'))?.value).to.equal(1);
+      await store.close();
+    });
   });
 
-  it('fails one write alone: a conflicting CAS in a batch does not fail its neighbours', async () => {
-    const store = await SqliteStore.open({ path: tempFile() });
-    const kv = store.kv('n');
-    await kv.put('a', 1, 0);
-    const [conflict, fresh, event] = await Promise.all([kv.put('a', 2, 0), kv.put('b', 1, 0), store.append([contractEvent()])]);
-    expect(conflict).to.equal(false);
-    expect(fresh).to.be.a('number');
-    expect(event.stored).to.have.length(1);
-    await store.close();
+  describe('waiting claimers in this process', () => {
+    // A poll interval far beyond the bounds below: only the in-process wake-up can pass these.
+    let store: SqliteStore;
+    before(async () => { store = await SqliteStore.open({ path: tempFile(), pollIntervalMs: 60_000 }); });
+    after(() => store.close());
+    const waitLong = { leaseMs: 10_000, waitMs: 30_000 };
+
+    it('are woken at once by a local enqueue and by a local retry', async () => {
+      const q = store.deliveries('wake');
+      const waiting = q.claim(1, waitLong);
+      await sleep(50);
+      await q.enqueue([{ id: 'a', payload: delivery('s') }]);
+      const [first] = await within(5000, 'woken by enqueue', waiting);
+      expect(first?.id).to.equal('a');
+      const second = q.claim(1, waitLong);
+      await sleep(50);
+      await q.retry(first!, { delayMs: 0 });
+      const [again] = await within(5000, 'woken by retry', second);
+      expect(again?.id).to.equal('a');
+      expect(again!.attempts).to.equal(1);
+    });
+
+    it('wake up when the earliest delayed item becomes ready', async () => {
+      const q = store.deliveries('delayed');
+      const readyAt = Date.now() + 300;
+      await q.enqueue([{ id: 'later', payload: delivery('s'), notBefore: readyAt }]);
+      const [l] = await within(5000, 'woken by notBefore', q.claim(1, waitLong));
+      expect(l?.id).to.equal('later');
+      expect(Date.now()).to.be.at.least(readyAt);
+    });
+
+    it('return on abort and on close', async () => {
+      const q = store.deliveries('abort');
+      const controller = new AbortController();
+      const aborted = q.claim(1, { ...waitLong, signal: controller.signal });
+      setTimeout(() => controller.abort(), 50);
+      expect(await within(5000, 'claim after abort', aborted)).to.deep.equal([]);
+      const closing = q.claim(1, waitLong);
+      await sleep(50);
+      await store.close();
+      expect(await within(5000, 'claim after close', closing)).to.deep.equal([]);
+    });
   });
 
-  it('resumes after a restart: leased items come back once their lease expires', async () => {
-    const file = tempFile();
-    let store = await SqliteStore.open({ path: file });
-    const q = store.deliveries('s');
-    await q.enqueue([{ id: 'd1', payload: { sinkId: 's', pipeline: 'p', event: contractEvent() } }]);
-    const [leased] = await q.claim(1, { leaseMs: 300, waitMs: 0 });
-    expect(leased?.id).to.equal('d1');
-    await store.close(); // the process "dies" holding the lease
-    store = await SqliteStore.open({ path: file });
-    const again = await store.deliveries('s').claim(1, { leaseMs: 1000, waitMs: 3000 });
-    expect(again.map((l) => l.id)).to.deep.equal(['d1']);
-    expect(again[0]!.deliveries).to.equal(2);
-    await store.close();
+  describe('another process on the same file', () => {
+    it('sees work another process enqueued while it waits', async () => {
+      const file = tempFile();
+      const store = await SqliteStore.open({ path: file, pollIntervalMs: 50 });
+      const waiting = store.deliveries('s').claim(1, { leaseMs: 10_000, waitMs: 30_000 });
+      await promisify(execFile)(process.execPath, peerProcess('enqueue', file, 's', 'from-peer'));
+      const [l] = await within(5000, 'work from the other process', waiting);
+      expect(l?.id).to.equal('from-peer');
+      expect(l!.payload.pipeline).to.equal('peer');
+      await store.close();
+    });
+
+    it('resumes after a process is killed holding a lease: the event is kept and the lease runs out', async () => {
+      const file = tempFile();
+      const child = spawn(process.execPath, peerProcess('crash', file, 's', 'in-flight'), { stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const eventId = await within(15_000, 'peer process leasing', new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /leased (\S+)\n/.exec(out);
+          if (match) resolve(match[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`peer process exited with ${code}`)));
+      }));
+      child.kill('SIGKILL');
+      await exited;
+
+      const store = await SqliteStore.open({ path: file, pollIntervalMs: 50 });
+      expect((await store.getEvent(eventId))?.id, 'the acknowledged append survived the kill').to.equal(eventId);
+      expect((await store.routing.claim(5, { leaseMs: 1000, waitMs: 0 })).map((l) => l.id)).to.deep.equal([eventId]);
+      const [l] = await store.deliveries('s').claim(1, { leaseMs: 1000, waitMs: 5000 });
+      expect(l?.id).to.equal('in-flight');
+      expect(l!.deliveries, 'the dead lease counts as a delivery').to.equal(2);
+      await store.deliveries('s').ack(l!);
+      expect(await store.deliveries('s').depth()).to.equal(0);
+      await store.close();
+    });
   });
 
-  it('is created from config relative to the config folder', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'callrelay-sqlite-cfg-'));
-    const store = await sqlite.create(sqlite.config.parse({ path: 'nested/data.db' }), { ...testContext(), baseDir: dir });
-    await store.append([contractEvent()]);
-    expect(existsSync(path.join(dir, 'nested', 'data.db'))).to.equal(true);
-    await store.close();
+  describe('lifecycle', () => {
+    it('finishes writes still queued when close is called, rejects later ones, leaves a WAL file', async () => {
+      const file = tempFile();
+      let store = await SqliteStore.open({ path: file });
+      const e = contractEvent();
+      const appended = store.append([e]);
+      await store.close();
+      expect(await appended).to.deep.equal({ stored: [e.id], duplicates: [] });
+      let error: unknown;
+      await store.append([contractEvent()]).catch((err: unknown) => { error = err; });
+      expect(String(error)).to.match(/closed/);
+      const db = new Database(file, { readonly: true });
+      try {
+        expect(db.pragma('journal_mode', { simple: true })).to.equal('wal');
+      } finally {
+        db.close();
+      }
+      store = await SqliteStore.open({ path: file });
+      expect((await store.getEvent(e.id))?.id).to.equal(e.id);
+      await store.close();
+    });
+  });
+
+  describe('opening', () => {
+    it('rejects a file that is not a database, naming the file and the SQLite code', async () => {
+      const file = tempFile();
+      writeFileSync(file, 'call,from,to\n'.repeat(200));
+      let error: (Error & { code?: string }) | undefined;
+      await SqliteStore.open({ path: file }).catch((err: Error) => { error = err; });
+      expect(error?.message).to.include(file).and.match(/not a database/);
+      expect(error?.code).to.equal('SQLITE_NOTADB');
+    });
+  });
+
+  describe('definition', () => {
+    it('resolves the file against the config folder and creates missing folders', async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'callrelay-sqlite-cfg-'));
+      const store = await sqlite.create(sqlite.config.parse({ path: 'nested/data.db' }), { ...testContext(), baseDir: dir });
+      await store.append([contractEvent()]);
+      expect(existsSync(path.join(dir, 'nested', 'data.db'))).to.equal(true);
+      await store.close();
+    });
+
+    it('defaults to a durable file and warns when told to keep everything in memory', async () => {
+      const config = sqlite.config.parse({});
+      expect(config).to.include({ path: 'callrelay.db', synchronous: 'full' });
+      const lines: string[] = [];
+      const logger = pino({ level: 'warn' }, { write: (line: string) => { lines.push(line); } });
+      const store = await sqlite.create(sqlite.config.parse({ path: ':memory:' }), { ...testContext(), logger });
+      expect(lines.join('')).to.match(/memory/);
+      await store.append([contractEvent()]);
+      expect(await store.routing.depth()).to.equal(1);
+      await store.close();
+    });
   });
 });
