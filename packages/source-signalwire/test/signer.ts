@@ -1,0 +1,50 @@
+import { createHmac } from 'node:crypto';
+import { finalizeEvents, foldEvent, type CallEvent, type CallState, type IncomingWebhook } from '@callrelay/core';
+import signalwire from '@callrelay/source-signalwire';
+import { testContext } from '@callrelay/testkit';
+
+/**
+ * Twilio's documented request signature, written here independently of the source under test:
+ * take the full URL (query string included), append each POST parameter's name then value, sorted
+ * by name, HMAC-SHA1 with the key, base64.
+ */
+export function documentedSignature(key: string, url: string, formBody = ''): string {
+  // "Sort the list of POST variables by the parameter name (using Unix-style case-sensitive sorting order)".
+  const params = new URLSearchParams(formBody);
+  let data = url;
+  for (const name of [...new Set(params.keys())].sort()) for (const value of params.getAll(name)) data += name + value;
+  return createHmac('sha1', key).update(data).digest('base64');
+}
+
+/** SignalWire's JSON/RELAY scheme: lower-case hex HMAC-SHA1 over URL + raw body. */
+export function hexSignature(key: string, url: string, rawBody: string): string {
+  return createHmac('sha1', key).update(url + rawBody).digest('hex');
+}
+
+/** The SHA-256 variant: hex HMAC-SHA256 over URL + raw body. */
+export function sha256Signature(key: string, url: string, rawBody: string): string {
+  return createHmac('sha256', key).update(url + rawBody).digest('hex');
+}
+
+/** A source built from a config, as the host would. */
+export async function sourceFor(config: Record<string, unknown>) {
+  return signalwire.create(signalwire.config.parse(config) as never, testContext());
+}
+
+/** Parses and finalizes one request the way the ingest path does. */
+export async function eventsOf(config: Record<string, unknown>, request: IncomingWebhook, defaultCountry = 'US'): Promise<CallEvent[]> {
+  const source = await sourceFor(config);
+  return finalizeEvents(await source.parse(request), { sourceId: 'sw', platform: 'signalwire', defaultCountry, rawBody: request.rawBody, receivedAt: request.receivedAt });
+}
+
+/** Folds events in order through the call tracker and counts the outcomes it derives. */
+export function trackerOutcomes(events: readonly CallEvent[]): { missed: number; completed: number } {
+  const states = new Map<string, CallState>();
+  const counts = { missed: 0, completed: 0 };
+  for (const event of events) {
+    const { state, derived } = foldEvent(states.get(event.callId), event);
+    states.set(event.callId, state);
+    for (const outcome of derived) counts[outcome.type as 'missed' | 'completed'] += 1;
+  }
+  return counts;
+}
