@@ -87,6 +87,29 @@ describe('call tracker', () => {
     }
   });
 
+  it('tells an answer by the application from a person answering', async () => {
+    const run = async (callId: string, extra: Partial<CallEvent>[]) => {
+      const { t } = tracker(0);
+      const out: CallEvent[] = [];
+      const events = [
+        ev({ callId, type: 'started' }),
+        ev({ callId, type: 'answered', flags: ['answered-by-app'] }),
+        ...extra.map((e) => ev({ callId, ...e })),
+        ev({ callId, type: 'ended', outcome: 'answered', flags: ['answered-by-app'] }),
+      ];
+      for (const e of events) out.push(...(await t.observe(e)));
+      return out.map((e) => e.type);
+    };
+    expect(await run('ivr-only', []), 'handled by the application alone').to.deep.equal(['completed']);
+    expect(await run('agent-missed', [
+      { type: 'ringing', legId: 'a1', agent: { raw: '101', extension: '101' } },
+      { type: 'ended', legId: 'a1', outcome: 'no-answer', endsCall: false },
+    ]), 'offered to an agent who did not answer').to.deep.equal(['missed']);
+    expect(await run('agent-answered', [
+      { type: 'answered', legId: 'a1', agent: { raw: '101', extension: '101' } },
+    ])).to.deep.equal(['completed']);
+  });
+
   it('never calls an unanswered outbound call missed', async () => {
     const { t } = tracker(0);
     const out = [

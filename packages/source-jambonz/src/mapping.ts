@@ -86,13 +86,16 @@ export function mapJambonzBody(body: Record<string, unknown>): CallEventDraft {
     if (draft.type === 'ended') draft.endsCall = false;
   } else {
     if (direction === 'inbound' || direction === 'outbound') draft.direction = direction;
+    // The caller's leg of an inbound call is answered by the jambonz application; whether a person
+    // answered shows on the dialed (child) legs. The tracker tells the two apart (docs/calls.md).
+    if (direction === 'inbound' && (draft.type === 'answered' || draft.outcome === 'answered')) draft.flags = ['answered-by-app'];
     if (from) draft.from = from;
     if (to) draft.to = to;
   }
   if (sipStatus !== undefined || sipReason) draft.sip = { ...(sipStatus !== undefined ? { status: sipStatus } : {}), ...(sipReason ? { reason: sipReason } : {}) };
   if (status === 'no-answer' && sipStatus === 487) draft.hangupCause = 'caller-canceled';
   if (draft.type === 'ended' && duration !== undefined) draft.talkSeconds = mapped?.outcome === 'answered' ? duration : 0;
-  if (!mapped) draft.flags = ['unclassified'];
+  if (!mapped) draft.flags = [...(draft.flags ?? []), 'unclassified'];
   const details: Record<string, unknown> = {};
   for (const key of ['call_id', 'sbc_callid', 'application_sid', 'account_sid', 'originating_sip_trunk_name', 'originating_sip_ip', 'service_provider_sid']) {
     const value = text(pick(body, key));

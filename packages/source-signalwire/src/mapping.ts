@@ -119,6 +119,9 @@ export function mapSignalWireParams(params: Record<string, unknown>): CallEventD
   } else {
     const direction = DIRECTIONS[text(pick(params, 'Direction'))?.toLowerCase() ?? ''];
     if (direction) draft.direction = direction;
+    // The caller's leg of an inbound call is answered by your cXML/LaML application, not by a
+    // person: the call tracker counts a person's answer (an agent leg) for missed/completed.
+    if (direction === 'inbound' && (type === 'answered' || mapped?.outcome === 'answered')) draft.flags = ['answered-by-app'];
     if (from) draft.from = from;
     if (to) draft.to = to;
   }
@@ -135,7 +138,7 @@ export function mapSignalWireParams(params: Record<string, unknown>): CallEventD
   const sipReason = text(pick(params, 'SipInviteResultPhrase'));
   if (sipStatus !== undefined || sipReason) draft.sip = { ...(sipStatus !== undefined ? { status: sipStatus } : {}), ...(sipReason ? { reason: sipReason } : {}) };
   if (recordingUrl) draft.recordingUrl = recordingUrl;
-  if (type === 'unknown') draft.flags = ['unclassified'];
+  if (type === 'unknown') draft.flags = [...(draft.flags ?? []), 'unclassified'];
   const details = collectDetails(params);
   if (details) draft.details = details;
   return draft;

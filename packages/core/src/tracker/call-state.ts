@@ -18,6 +18,8 @@ export interface CallState {
   /** Extensions that rang but did not answer. */
   lastRang?: Party;
   answered: boolean;
+  /** Only the platform's application answered (IVR, cXML app): a person has not, yet. */
+  appAnswered?: boolean;
   transfers: number;
   recordingUrls: string[];
   firstAt: string;
@@ -39,6 +41,12 @@ export interface CallState {
   timerSeq: number;
   flags?: string[];
 }
+
+/**
+ * Flag of an answer by the platform's application (a cXML app answering the caller's leg) rather
+ * than by a person. Such a call is missed when the people it was offered to did not answer.
+ */
+export const ANSWERED_BY_APP = 'answered-by-app';
 
 export function callKey(event: Pick<CallEvent, 'source' | 'callId'>): string {
   return `${event.source}:${event.callId}`;
@@ -79,7 +87,9 @@ export function foldEvent(
   if (!state.to && event.to) state.to = event.to;
   if (event.startedAt && event.startedAt < state.firstAt) state.firstAt = event.startedAt;
 
-  switch (event.type) {
+  const byApp = event.flags?.includes(ANSWERED_BY_APP) ?? false;
+  if (byApp && (event.type === 'answered' || event.outcome === 'answered')) state.appAnswered = true;
+  switch (byApp ? 'app-answer' : event.type) {
     case 'ringing': {
       const name = event.agent?.extension ?? event.agent?.raw;
       if (name && !state.rang.includes(name)) state.rang.push(name);
@@ -99,7 +109,7 @@ export function foldEvent(
     default:
       break;
   }
-  if (event.outcome === 'answered' && event.type !== 'ringing') markAnswered(state, event);
+  if (event.outcome === 'answered' && event.type !== 'ringing' && !byApp) markAnswered(state, event);
   if (event.recordingUrl && !state.recordingUrls.includes(event.recordingUrl)) state.recordingUrls.push(event.recordingUrl);
 
   let derived: CallEvent[] = [];
@@ -125,6 +135,11 @@ export function decideOutcome(state: CallState, trigger: Pick<CallEvent, 'receiv
   state.settling = false;
   if (!state.ended || state.emitted.completed || state.emitted.missed) return [];
   if (state.answered) {
+    state.emitted.completed = true;
+    return [outcomeEvent(state, 'completed', trigger)];
+  }
+  if (state.appAnswered && state.rang.length === 0) {
+    // The application handled the call by itself (IVR, voicemail) and offered it to nobody.
     state.emitted.completed = true;
     return [outcomeEvent(state, 'completed', trigger)];
   }
