@@ -80,7 +80,8 @@ export class SqliteEngine {
         continue;
       }
       out.stored.push(event.id);
-      this.s.enqueue.run(routingQueue, event.id, ++this.seq, event.body, now);
+      // The routing item refers to the event (same id) instead of copying it: half the bytes per commit.
+      this.s.enqueue.run(routingQueue, event.id, ++this.seq, '', now);
     }
     return out;
   }
@@ -97,7 +98,12 @@ export class SqliteEngine {
     const token = randomInt(1, 2 ** 47);
     const rows = this.s.claim.all({ queue, now, leaseUntil: now + leaseMs, token, max }) as (ClaimedRow & { seq: number })[];
     rows.sort((a, b) => a.seq - b.seq);
-    return rows.map((r) => ({ id: r.id, payload: r.payload, attempts: r.attempts, deliveries: r.deliveries, token }));
+    return rows.map((r) => ({
+      id: r.id,
+      // An empty payload is a reference to the event of the same id (routing items).
+      payload: r.payload === '' ? (this.getEvent(r.id) ?? 'null') : r.payload,
+      attempts: r.attempts, deliveries: r.deliveries, token,
+    }));
   }
 
   ack(queue: string, id: string, token: number, now: number): void {

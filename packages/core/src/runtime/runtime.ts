@@ -88,6 +88,12 @@ export class Runtime {
       };
       this.routingWorker = new QueueWorker('routing', store.routing, async (lease) => {
         const event = lease.payload;
+        if (!event) {
+          // The event left the log (retention) before it was routed: nothing to route.
+          this.logger.warn({ item: lease.id }, 'routing item without its event; dropped');
+          await store.routing.ack(lease);
+          return;
+        }
         if (config.tracker.enabled) await emit(await tracker.observe(event));
         const bySink = await router.route(event);
         await Promise.all([...bySink].map(([sinkId, items]) => store.deliveries(sinkId).enqueue(items)));
