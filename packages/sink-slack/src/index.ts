@@ -1,1 +1,56 @@
-export {};
+import { defineSink, type CallEvent, type ConnectorContext, type DeliveryContext, type DeliveryOutcome, type Sink } from '@callrelay/core';
+import { slackConfig, type SlackSinkConfig } from './config.js';
+import { MessageRenderer } from './message.js';
+import { DeliveryMemory } from './delivery-memory.js';
+import type { SlackPoster } from './slack-poster.js';
+import { WebhookPoster } from './webhook-poster.js';
+import { WebApiPoster } from './web-api-poster.js';
+
+export { slackConfig, type SlackSinkConfig } from './config.js';
+export { MessageRenderer, defaultBlocks, defaultText, type SlackMessage, type SlackBlock } from './message.js';
+export { describeCall, formatNumber, telUri, type CallDisplay } from './display.js';
+export { outcomeOfSlackError, explainSlackError } from './slack-errors.js';
+export { outcomeOfWebApiError } from './web-api-poster.js';
+
+/**
+ * Posts one message per event to Slack, through an incoming webhook or the Web API
+ * (`chat.postMessage`). Each delivery posts at most once: a redelivery of a delivery that Slack
+ * already accepted is acknowledged without posting again.
+ */
+export class SlackSink implements Sink {
+  private readonly renderer: MessageRenderer;
+  private readonly poster: SlackPoster;
+  private readonly memory: DeliveryMemory;
+
+  constructor(config: SlackSinkConfig, private readonly context: ConnectorContext) {
+    this.renderer = new MessageRenderer({ text: config.text, blocks: config.blocks, timeZone: config.timeZone });
+    this.poster = config.webhookUrl !== undefined
+      ? new WebhookPoster(config.webhookUrl, context.http)
+      : new WebApiPoster({ token: config.token!, channel: config.channel!, apiUrl: config.apiUrl }, context.http, context.logger);
+    this.memory = new DeliveryMemory(context.state, context.logger);
+  }
+
+  async deliver(event: CallEvent, delivery: DeliveryContext): Promise<DeliveryOutcome> {
+    if (delivery.signal.aborted) return { status: 'retry', reason: 'the attempt was aborted before posting' };
+    const earlier = await this.memory.posted(delivery.deliveryId);
+    if (earlier) return { status: 'delivered', detail: `already posted at ${earlier.at}${earlier.detail ? ` (${earlier.detail})` : ''}` };
+    const message = await this.renderer.render(event);
+    const outcome = await this.poster.post(message, delivery.signal, this.context.clock.now());
+    if (outcome.status === 'delivered') await this.memory.remember(delivery.deliveryId, outcome.detail, this.context.clock.now());
+    return outcome;
+  }
+
+  async close(): Promise<void> {
+    // Nothing held open: every attempt uses its own request.
+  }
+}
+
+/** The `slack` sink: call alerts in a Slack channel (incoming webhook or bot token). */
+const slack = defineSink({
+  type: 'slack',
+  description: 'Posts call alerts to Slack (incoming webhook or bot token + channel), Block Kit with a text fallback, from Liquid templates or a built-in layout.',
+  config: slackConfig,
+  example: { type: 'slack', webhookUrl: '${SLACK_WEBHOOK_URL}', timeZone: 'America/New_York' },
+  create: (config, context) => new SlackSink(config, context),
+});
+export default slack;

@@ -1,0 +1,63 @@
+import { parseRetryAfter, type DeliveryOutcome } from '@callrelay/core';
+import { HubSpotApiError, HubSpotRequestError } from './hubspot-client.js';
+
+/** How long to wait per rate-limit policy when HubSpot sends no `Retry-After` (its own client waits the same). */
+const SECONDLY_WAIT_MS = 1000;
+const TEN_SECONDLY_WAIT_MS = 10_000;
+/** The daily limit resets at midnight in the portal's time zone, which the sink does not know: look again each hour. */
+const DAILY_WAIT_MS = 3_600_000;
+
+function rateLimitWait(error: HubSpotApiError, now: number): number {
+  const asked = parseRetryAfter(error.headers.get('retry-after'), now);
+  if (asked !== undefined) return asked;
+  switch (error.policyName) {
+    case 'SECONDLY': return SECONDLY_WAIT_MS;
+    case 'DAILY': return DAILY_WAIT_MS;
+    default: {
+      // TEN_SECONDLY_ROLLING: the window is the interval HubSpot names; after it, the count is fresh.
+      const interval = Number(error.headers.get('x-hubspot-ratelimit-interval-milliseconds'));
+      return Number.isFinite(interval) && interval > 0 ? interval : TEN_SECONDLY_WAIT_MS;
+    }
+  }
+}
+
+/** What each permanent failure asks the user to do. */
+function hint(error: HubSpotApiError): string {
+  if (error.status === 401) return ' (the access token is not valid: check accessToken)';
+  if (error.status === 403) {
+    const scopes = ((error.body as { errors?: { context?: { requiredGranularScopes?: string[] } }[] } | undefined)?.errors ?? [])
+      .flatMap((e) => e.context?.requiredGranularScopes ?? []);
+    return scopes.length ? ` (grant the private app the scope ${scopes.join(', ')})` : ' (the token lacks a scope: crm.objects.contacts.read and .write are needed)';
+  }
+  return '';
+}
+
+/**
+ * The outcome of a failed step: 429 is retried after the wait HubSpot asks for, without spending
+ * an attempt; 5xx and 408 are retried; 401, 403 and other 4xx (validation, a custom property that
+ * does not exist) fail permanently: the same request cannot succeed later. No answer at all
+ * (network, timeout) is retried.
+ */
+export function outcomeOfHubSpotError(err: unknown, signal: AbortSignal, now: number): DeliveryOutcome {
+  if (err instanceof HubSpotApiError) {
+    if (err.status === 429) {
+      return { status: 'retry', reason: `${err.message}${err.policyName ? ` (${err.policyName})` : ''}`, retryAfterMs: rateLimitWait(err, now), countsAsAttempt: false };
+    }
+    if (err.status >= 500 || err.status === 408) return { status: 'retry', reason: err.message, retryAfterMs: parseRetryAfter(err.headers.get('retry-after'), now) };
+    return { status: 'failed', reason: `${err.message}${hint(err)}` };
+  }
+  if (err instanceof HubSpotRequestError) return { status: 'retry', reason: `${err.action}: ${describeRequestError(err.cause, signal)}` };
+  return { status: 'retry', reason: describeRequestError(err, signal) };
+}
+
+/** Why a request never got an answer, in the words of the network layer (fetch hides them in `cause`). */
+export function describeRequestError(err: unknown, signal: AbortSignal): string {
+  if (signal.aborted) {
+    const reason: unknown = signal.reason;
+    return `aborted (${reason instanceof Error ? reason.message : String(reason)})`;
+  }
+  const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  const message = err instanceof Error ? err.message : String(err);
+  if (cause?.code && cause.message) return cause.message.includes(cause.code) ? cause.message : `${cause.code}: ${cause.message}`;
+  return cause?.message ?? message;
+}

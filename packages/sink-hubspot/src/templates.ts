@@ -1,0 +1,55 @@
+import { liquid, permanentFailure, type CallEvent } from '@callrelay/core';
+import { describeCall, type CallDisplay } from './display.js';
+
+type Template = ReturnType<typeof liquid.parse>;
+
+/** The default call title: `Missed call from Jane Caller (+12125551212)`. */
+export const DEFAULT_TITLE = '{{ display.headline }}';
+
+/** The default call notes (HTML): the facts of the call and the ids to find it in callrelay. */
+export const DEFAULT_BODY = [
+  '<p>{{ display.headline | escape }}</p>',
+  '<ul>',
+  '<li>Caller: {{ display.caller | escape }}</li>',
+  '<li>Called: {{ display.called | escape }}</li>',
+  '{% if type == "missed" and display.rang %}<li>Rang: {{ display.rang | escape }}</li>{% elsif display.agent %}<li>Agent: {{ display.agent | escape }}</li>{% endif %}',
+  '<li>When: {{ display.when | escape }}</li>',
+  '{% if type == "missed" and display.ringDuration %}<li>Rang for: {{ display.ringDuration }}</li>{% endif %}',
+  '{% if talkSeconds > 0 %}<li>Talk time: {{ display.talkDuration }}</li>{% endif %}',
+  '{% if display.recordingUrl %}<li><a href="{{ display.recordingUrl | escape }}">Recording</a></li>{% endif %}',
+  '</ul>',
+  '<p>Logged by callrelay from {{ source | escape }} ({{ platform | escape }}), call {{ callId | escape }}, event {{ id | escape }}.</p>',
+].join('');
+
+/** The rendered text of a call, and what it was made from. */
+export interface RenderedCall {
+  title: string;
+  body: string;
+  display: CallDisplay;
+}
+
+/** Renders the title and notes of an event from the configured Liquid templates (or the defaults). */
+export class CallTextRenderer {
+  private readonly title: Template;
+  private readonly body: Template;
+
+  constructor(private readonly options: { title?: string; body?: string; timeZone: string }) {
+    // Parsed once at start, so a syntax error or an unknown filter stops the start, not a delivery.
+    this.title = liquid.parse(options.title ?? DEFAULT_TITLE);
+    this.body = liquid.parse(options.body ?? DEFAULT_BODY);
+  }
+
+  async render(event: CallEvent): Promise<RenderedCall> {
+    const display = describeCall(event, this.options.timeZone);
+    const scope = { ...event, event, display };
+    const render = async (template: Template, name: string) => {
+      try {
+        return (await liquid.render(template, scope)).trim();
+      } catch (err) {
+        // The same event renders the same way on every attempt: retrying cannot help.
+        throw permanentFailure(`rendering the ${name} template: ${(err as Error).message}`, err);
+      }
+    };
+    return { title: await render(this.title, 'title'), body: await render(this.body, 'body'), display };
+  }
+}

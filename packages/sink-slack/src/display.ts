@@ -1,0 +1,182 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { CallEvent, Party } from '@callrelay/core';
+
+/**
+ * Values of an event prepared for a human, in scope of the message templates as `display`. Every
+ * text is escaped for Slack's mrkdwn (`&`, `<`, `>`), so a caller name cannot break a link or
+ * mention a channel; `*Tel` and `recordingUrl` are URLs for use inside `<url|label>`.
+ */
+export interface CallDisplay {
+  /** What happened, for a heading: `Missed call`, `Call completed`, `Incoming call ringing`... */
+  title: string;
+  /** Caller ID name, when the platform sent one. */
+  callerName?: string;
+  /** The caller's number in international format (`+1 212 555 1212`), `ext. 102`, or the raw value. */
+  callerNumber?: string;
+  /** `tel:+12125551212`: a link that calls the caller back. */
+  callerTel?: string;
+  /** The caller's number as a mrkdwn link that calls back (`<tel:+12125551212|+1 212 555 1212>`), or as text. */
+  callerLink: string;
+  /** `Jane Caller, +1 212 555 1212` (or whichever of the two is known, or `unknown caller`). */
+  caller: string;
+  calledName?: string;
+  calledNumber?: string;
+  calledTel?: string;
+  calledLink: string;
+  /** `Sales line, +1 415 555 0100` (or whichever is known, or `unknown number`). */
+  called: string;
+  /**
+   * A mrkdwn link that calls the customer back: the caller of an inbound call, the called party
+   * of an outbound one. Unset when that number is unknown or an extension.
+   */
+  callBack?: string;
+  /** The extension or agent that answered or placed the call: `Front desk (102)`. */
+  agent?: string;
+  /** What rang and nobody (or someone) answered: `101, 102`, else the agent. */
+  rang?: string;
+  /** When the call came in (its start, else the event time) in the configured time zone: `Tue 24 Nov 2026, 14:03 (UTC)`. */
+  when: string;
+  /** The same instant as `2026-11-24 14:03:05+00:00`. */
+  whenIso: string;
+  timeZone: string;
+  /** `18 s`, `2 min 05 s`. */
+  ringDuration?: string;
+  talkDuration?: string;
+  /** The first recording URL of the event or call, when it is an http(s) URL. */
+  recordingUrl?: string;
+}
+
+/** Slack mrkdwn needs these three escaped; nothing else. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** True when `Intl` knows the IANA time zone name. */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A party's number for people: international format for E.164 numbers, `ext. 102` for extensions, else as sent. */
+export function formatNumber(party: Party | undefined): string | undefined {
+  if (!party) return undefined;
+  if (party.e164) return parsePhoneNumberFromString(party.e164)?.formatInternational() ?? party.e164;
+  if (party.extension) return `ext. ${party.extension}`;
+  const raw = party.raw.trim();
+  return raw === '' ? undefined : raw;
+}
+
+/** `tel:` URI of a party that can be called back: its E.164 form, or a raw value made only of digits. */
+export function telUri(party: Party | undefined): string | undefined {
+  if (!party || party.extension) return undefined;
+  if (party.e164) return `tel:${party.e164}`;
+  const raw = party.raw.trim();
+  return /^\+?[\d\s().-]{7,}$/.test(raw) ? `tel:${raw.replace(/[^\d+]/g, '')}` : undefined;
+}
+
+function partyLabel(name: string | undefined, number: string | undefined, unknown: string): string {
+  if (name && number && name !== number) return `${name}, ${number}`;
+  return name ?? number ?? unknown;
+}
+
+/** `Front desk (102)`, `102`, `Front desk`. */
+function agentLabel(agent: Party | undefined): string | undefined {
+  if (!agent) return undefined;
+  const id = agent.extension ?? formatNumber(agent);
+  if (agent.name && id && agent.name !== id) return `${agent.name} (${id})`;
+  return agent.name ?? id;
+}
+
+/** `18 s`, `2 min 05 s`, `1 h 02 min`. */
+export function formatDuration(seconds: number | undefined): string | undefined {
+  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return undefined;
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+/** The parts of an instant in a zone, from a cached formatter (building one costs more than formatting). */
+function partsIn(date: Date, locale: 'en-GB' | 'en-CA', timeZone: string): Record<string, string> {
+  const key = `${locale}|${timeZone}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = locale === 'en-GB'
+      ? new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      : new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset' });
+    formatters.set(key, formatter);
+  }
+  return Object.fromEntries(formatter.formatToParts(date).map((p) => [p.type, p.value]));
+}
+
+/**
+ * `Tue 24 Nov 2026, 14:03 (Europe/Berlin)`: the wall-clock time where the business is, and which
+ * zone that is; `whenIso` is `2026-11-24 14:03:05+01:00`. A value that is not a date is returned as is.
+ */
+export function formatWhen(instant: string, timeZone: string): { when: string; whenIso: string } {
+  const date = new Date(instant);
+  if (Number.isNaN(date.getTime())) return { when: instant, whenIso: instant };
+  const h = partsIn(date, 'en-GB', timeZone);
+  const n = partsIn(date, 'en-CA', timeZone);
+  // longOffset is `GMT+01:00`, or plain `GMT` at offset zero.
+  const offset = n.timeZoneName === 'GMT' ? '+00:00' : String(n.timeZoneName).replace('GMT', '');
+  return {
+    when: `${h.weekday} ${h.day} ${h.month} ${h.year}, ${h.hour}:${h.minute} (${timeZone})`,
+    whenIso: `${n.year}-${n.month}-${n.day} ${n.hour}:${n.minute}:${n.second}${offset}`,
+  };
+}
+
+/** The heading of an event: what a person reading the channel needs to know first. */
+export function titleOf(event: CallEvent): string {
+  const inbound = event.direction === 'inbound';
+  switch (event.type) {
+    case 'missed': return event.direction === 'outbound' ? 'Unanswered outbound call' : event.direction === 'internal' ? 'Missed internal call' : 'Missed call';
+    case 'completed': return inbound ? 'Inbound call completed' : event.direction === 'outbound' ? 'Outbound call completed' : 'Call completed';
+    case 'ringing': return inbound ? 'Incoming call ringing' : 'Call ringing';
+    case 'started': return inbound ? 'Incoming call' : 'Call started';
+    case 'answered': return 'Call answered';
+    case 'transferred': return 'Call transferred';
+    case 'ended': return 'Call ended';
+    case 'recording': return 'Call recording available';
+    default: return 'Call event';
+  }
+}
+
+/** Everything the default message (and a user's template) shows, prepared from one event. */
+export function describeCall(event: CallEvent, timeZone: string): CallDisplay {
+  const esc = (v: string | undefined) => (v === undefined ? undefined : escapeMrkdwn(v));
+  const callerName = esc(event.from?.name?.trim() || undefined);
+  const callerNumber = esc(formatNumber(event.from));
+  const callerTel = telUri(event.from);
+  const calledName = esc(event.to?.name?.trim() || undefined);
+  const calledNumber = esc(formatNumber(event.to));
+  const calledTel = telUri(event.to);
+  const link = (tel: string | undefined, number: string | undefined) => (tel && number ? `<${tel}|${number}>` : undefined);
+  const agent = esc(agentLabel(event.agent));
+  const rangList = event.call?.rang.filter((r) => r.trim() !== '') ?? [];
+  const recording = [event.recordingUrl, ...(event.call?.recordingUrls ?? [])].find((u) => u !== undefined && /^https?:\/\//i.test(u));
+  const { when, whenIso } = formatWhen(event.startedAt ?? event.occurredAt, timeZone);
+  return {
+    title: titleOf(event),
+    callerName, callerNumber, callerTel,
+    callerLink: link(callerTel, callerNumber) ?? callerNumber ?? 'unknown number',
+    caller: partyLabel(callerName, callerNumber, 'unknown caller'),
+    calledName, calledNumber, calledTel,
+    calledLink: link(calledTel, calledNumber) ?? calledNumber ?? 'unknown number',
+    called: partyLabel(calledName, calledNumber, 'unknown number'),
+    callBack: event.direction === 'outbound' ? link(calledTel, calledNumber) : link(callerTel, callerNumber),
+    agent,
+    rang: rangList.length ? esc(rangList.join(', ')) : agent,
+    when: escapeMrkdwn(when),
+    whenIso,
+    timeZone,
+    ringDuration: formatDuration(event.ringSeconds),
+    talkDuration: formatDuration(event.talkSeconds),
+    recordingUrl: recording,
+  };
+}

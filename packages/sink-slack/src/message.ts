@@ -1,0 +1,126 @@
+import { liquid, permanentFailure, type CallEvent } from '@callrelay/core';
+import { describeCall, type CallDisplay } from './display.js';
+
+/** What is posted: `text` is the notification and the fallback where blocks cannot be shown. */
+export interface SlackMessage {
+  text: string;
+  blocks?: SlackBlock[];
+}
+
+/** A Block Kit block, as far as this sink builds them; a template may produce any block. */
+export type SlackBlock = Record<string, unknown>;
+
+type Template = ReturnType<typeof liquid.parse>;
+
+const SECTION_FIELD_MAX = 2000;
+const HEADER_MAX = 150;
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+const mrkdwn = (text: string) => ({ type: 'mrkdwn', text: truncate(text, SECTION_FIELD_MAX) });
+
+/** The one-line default text: readable as a phone notification, and what screen readers get. */
+export function defaultText(event: CallEvent, d: CallDisplay): string {
+  const parts: string[] = [];
+  // Some platforms do not say which number was called: then the sentence stops at the caller.
+  const to = d.calledName || d.calledNumber ? ` to ${d.called}` : '';
+  switch (event.type) {
+    case 'missed':
+      parts.push(`${d.title} from ${d.caller}${to}`);
+      if (d.rang) parts.push(`rang ${d.rang}`);
+      break;
+    case 'completed':
+      parts.push(event.direction === 'outbound' ? `${d.title}: ${d.agent ?? d.caller} called ${d.called}` : `${d.title}: ${d.caller}${to}`);
+      if (d.agent && event.direction !== 'outbound') parts.push(`answered by ${d.agent}`);
+      if (d.talkDuration) parts.push(`talk ${d.talkDuration}`);
+      break;
+    default:
+      parts.push(`${d.title}: ${d.caller}${to}`);
+      if (d.agent) parts.push(d.agent);
+  }
+  parts.push(d.when);
+  return parts.join(' · ');
+}
+
+/**
+ * The default Block Kit layout: a header, the facts as fields (caller with a link that calls back,
+ * called number, who rang or answered, when, how long), the recording link, and a context line
+ * with the ids to find the call again.
+ */
+export function defaultBlocks(event: CallEvent, d: CallDisplay): SlackBlock[] {
+  // Only the customer's number is a link: calling back is the point; our own number is not.
+  const outbound = event.direction === 'outbound';
+  const callerNumber = (outbound ? d.callerNumber : d.callerLink) ?? 'unknown number';
+  const calledNumber = (outbound ? d.calledLink : d.calledNumber) ?? 'unknown number';
+  const fields = [mrkdwn(`*Caller*\n${d.callerName ? `${d.callerName}\n` : ''}${callerNumber}`)];
+  if (d.calledName || d.calledNumber) fields.push(mrkdwn(`*Called*\n${d.calledName ? `${d.calledName}\n` : ''}${calledNumber}`));
+  if (event.type === 'completed' || event.type === 'answered') {
+    if (d.agent) fields.push(mrkdwn(`*Answered by*\n${d.agent}`));
+  } else if (d.rang) {
+    fields.push(mrkdwn(`*${event.type === 'missed' ? 'Rang' : 'Extension'}*\n${d.rang}`));
+  }
+  fields.push(mrkdwn(`*When*\n${d.when}`));
+  if (event.type === 'missed' && d.ringDuration) fields.push(mrkdwn(`*Rang for*\n${d.ringDuration}`));
+  if (event.type !== 'missed' && d.talkDuration && (event.talkSeconds ?? 0) > 0) fields.push(mrkdwn(`*Talk time*\n${d.talkDuration}`));
+
+  const blocks: SlackBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(`${event.type === 'missed' ? ':telephone_receiver: ' : ''}${d.title}`, HEADER_MAX), emoji: true } },
+    { type: 'section', fields },
+  ];
+  if (d.recordingUrl) blocks.push({ type: 'section', text: mrkdwn(`<${d.recordingUrl}|Listen to the recording>`) });
+  const context = [d.callBack ? `Call back: ${d.callBack}` : undefined, `${event.source} (${event.platform})`, `call ${event.callId}`]
+    .filter((p): p is string => p !== undefined)
+    .join(' · ');
+  blocks.push({ type: 'context', elements: [mrkdwn(context)] });
+  return blocks;
+}
+
+/** Turns what a blocks template rendered into a list of blocks: a JSON array, or an object with `blocks`. */
+function parseBlocks(rendered: string): SlackBlock[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(rendered);
+  } catch (err) {
+    throw permanentFailure(`rendering the blocks template: the result is not JSON (${(err as Error).message}); use | json on inserted values`, err);
+  }
+  const blocks = Array.isArray(value) ? value : (value as { blocks?: unknown } | null)?.blocks;
+  if (!Array.isArray(blocks)) throw permanentFailure('rendering the blocks template: the result is neither a JSON array of blocks nor an object with "blocks"');
+  return blocks as SlackBlock[];
+}
+
+/**
+ * Builds the message of an event: the built-in text and blocks, or the configured Liquid
+ * templates. Setting only `text` posts that text alone (no default blocks over it); setting
+ * `blocks` keeps the default text as the notification unless `text` is set too.
+ */
+export class MessageRenderer {
+  private readonly text?: Template;
+  private readonly blocks?: Template;
+
+  constructor(private readonly options: { text?: string; blocks?: string; timeZone: string }) {
+    // Parsed once at start, so a syntax error or an unknown filter stops the start, not a delivery.
+    if (options.text !== undefined) this.text = liquid.parse(options.text);
+    if (options.blocks !== undefined) this.blocks = liquid.parse(options.blocks);
+  }
+
+  async render(event: CallEvent): Promise<SlackMessage> {
+    const display = describeCall(event, this.options.timeZone);
+    const scope = { ...event, event, display };
+    const text = this.text ? (await this.renderTemplate(this.text, scope, 'text')).trim() : defaultText(event, display);
+    if (text === '') throw permanentFailure('rendering the text template: the result is empty, and Slack needs a text');
+    if (this.blocks) return { text, blocks: parseBlocks(await this.renderTemplate(this.blocks, scope, 'blocks')) };
+    if (this.text) return { text };
+    return { text, blocks: defaultBlocks(event, display) };
+  }
+
+  private async renderTemplate(template: Template, scope: object, name: string): Promise<string> {
+    try {
+      return await liquid.render(template, scope);
+    } catch (err) {
+      // The same event renders the same way on every attempt: retrying cannot help.
+      throw permanentFailure(`rendering the ${name} template: ${(err as Error).message}`, err);
+    }
+  }
+}
