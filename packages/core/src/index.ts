@@ -45,3 +45,5 @@ export { QueueWorker } from './runtime/queue-worker.js';
 export { settleDelivery } from './delivery/outcome.js';
 export { Router, type RunnablePipeline } from './pipeline/router.js';
 export { describeConfig, configReferenceMarkdown, type ConfigFieldDoc } from './config/reference.js';
+export { formatDuration } from './util/format.js';
+export { fieldKeyForm, pickField, hasField, fieldText, fieldNumber, fieldInt, fieldBool, fieldTime } from './util/fields.js';

@@ -1,4 +1,4 @@
-import type { CallEvent, Party } from '@callrelay/core';
+import { formatDuration, type CallEvent, type Party } from '@callrelay/core';
 
 /**
  * Values of an event prepared for people, in scope of the title and body templates as `display`.
@@ -56,14 +56,6 @@ function agentLabel(agent: Party | undefined): string | undefined {
   return name || id;
 }
 
-/** `18 s`, `2 min 05 s`, `1 h 02 min`. */
-export function formatDuration(seconds: number | undefined): string | undefined {
-  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return undefined;
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
-}
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 /** `Tue 24 Nov 2026, 14:03 (Europe/Berlin)`. A value that is not a date is returned as is. */

@@ -1,4 +1,4 @@
-import { parseRetryAfter, type DeliveryOutcome } from '@callrelay/core';
+import { describeRequestError, parseRetryAfter, type DeliveryOutcome } from '@callrelay/core';
 import { HubSpotApiError, HubSpotRequestError } from './hubspot-client.js';
 
 /** How long to wait per rate-limit policy when HubSpot sends no `Retry-After` (its own client waits the same). */
@@ -50,14 +50,3 @@ export function outcomeOfHubSpotError(err: unknown, signal: AbortSignal, now: nu
   return { status: 'retry', reason: describeRequestError(err, signal) };
 }
 
-/** Why a request never got an answer, in the words of the network layer (fetch hides them in `cause`). */
-export function describeRequestError(err: unknown, signal: AbortSignal): string {
-  if (signal.aborted) {
-    const reason: unknown = signal.reason;
-    return `aborted (${reason instanceof Error ? reason.message : String(reason)})`;
-  }
-  const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
-  const message = err instanceof Error ? err.message : String(err);
-  if (cause?.code && cause.message) return cause.message.includes(cause.code) ? cause.message : `${cause.code}: ${cause.message}`;
-  return cause?.message ?? message;
-}

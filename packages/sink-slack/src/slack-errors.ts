@@ -54,14 +54,3 @@ export function outcomeOfSlackError(word: string, what: string, retryAfterMs?: n
   return { status: 'failed', reason };
 }
 
-/** Why a request never got an answer, in the words of the network layer (fetch hides them in `cause`). */
-export function describeRequestError(err: unknown, signal: AbortSignal): string {
-  if (signal.aborted) {
-    const reason: unknown = signal.reason;
-    return `aborted (${reason instanceof Error ? reason.message : String(reason)})`;
-  }
-  const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
-  const message = err instanceof Error ? err.message : String(err);
-  if (cause?.code && cause.message) return cause.message.includes(cause.code) ? cause.message : `${cause.code}: ${cause.message}`;
-  return cause?.message ?? message;
-}

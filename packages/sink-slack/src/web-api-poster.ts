@@ -1,8 +1,8 @@
 import { ErrorCode, LogLevel, WebClient, type ChatPostMessageArguments, type Logger as SlackLogger } from '@slack/web-api';
-import { outcomeForHttpStatus, type ConnectorContext, type DeliveryOutcome, type HttpClient } from '@callrelay/core';
+import { describeRequestError, outcomeForHttpStatus, type ConnectorContext, type DeliveryOutcome, type HttpClient } from '@callrelay/core';
 import type { SlackMessage } from './message.js';
 import type { SlackPoster } from './slack-poster.js';
-import { describeRequestError, outcomeOfSlackError } from './slack-errors.js';
+import { outcomeOfSlackError } from './slack-errors.js';
 
 const WHAT = 'posting to Slack (chat.postMessage)';
 

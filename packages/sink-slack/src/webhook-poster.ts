@@ -1,7 +1,7 @@
-import { parseRetryAfter, type DeliveryOutcome, type HttpClient } from '@callrelay/core';
+import { describeRequestError, parseRetryAfter, type DeliveryOutcome, type HttpClient } from '@callrelay/core';
 import type { SlackMessage } from './message.js';
 import type { SlackPoster } from './slack-poster.js';
-import { describeRequestError, outcomeOfSlackError } from './slack-errors.js';
+import { outcomeOfSlackError } from './slack-errors.js';
 
 const WHAT = 'posting to the Slack webhook';
 const BODY_CHARS = 200;

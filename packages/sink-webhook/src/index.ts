@@ -1,7 +1,7 @@
-import { defineSink, liquid, permanentFailure, type ConnectorContext, type DeliveryContext, type DeliveryOutcome, type Sink, type CallEvent } from '@callrelay/core';
+import { defineSink, describeRequestError, liquid, permanentFailure, type ConnectorContext, type DeliveryContext, type DeliveryOutcome, type Sink, type CallEvent } from '@callrelay/core';
 import { webhookConfig, type WebhookSinkConfig } from './config.js';
 import { StandardWebhookSigner } from './signing.js';
-import { describeRequestError, outcomeOfResponse } from './response.js';
+import { outcomeOfResponse } from './response.js';
 
 export { webhookConfig, type WebhookSinkConfig } from './config.js';
 export { StandardWebhookSigner } from './signing.js';

@@ -40,14 +40,3 @@ async function bodyExcerpt(response: Response): Promise<string> {
   return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
 }
 
-/** Why a request never got an answer, in the words of the network layer (fetch hides them in `cause`). */
-export function describeRequestError(err: unknown, signal: AbortSignal): string {
-  if (signal.aborted) {
-    const reason: unknown = signal.reason;
-    return `aborted (${reason instanceof Error ? reason.message : String(reason)})`;
-  }
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  const message = err instanceof Error ? err.message : String(err);
-  if (cause?.code && cause.message) return cause.message.includes(cause.code) ? cause.message : `${cause.code}: ${cause.message}`;
-  return cause?.message ?? message;
-}

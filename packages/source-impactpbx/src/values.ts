@@ -1,74 +1,10 @@
 /**
- * Readers for loosely typed ImpactPBX fields: numbers may come as JSON numbers or text, keys in
- * another casing (`caller_id_number`, `callerIdNumber`), times as ISO text or Unix epochs.
+ * Readers for loosely typed ImpactPBX fields (shared with the other sources, in core): numbers as
+ * JSON numbers or text, keys in another casing, times as ISO text or Unix epochs (`*_uepoch`).
  */
-
-/** The comparable form of a key: no `_`/`-`, lower case. */
-export function keyForm(key: string): string {
-  return key.replace(/[_-]/g, '').toLowerCase();
-}
-
-const MISSING = Symbol('missing');
-
-/** Reads a field in any casing; an exact match wins. Distinguishes absent from empty via {@link has}. */
-export function pick(body: Record<string, unknown>, key: string): unknown {
-  const value = lookup(body, key);
-  return value === MISSING ? undefined : value;
-}
-
-/** True when the field is present at all (even empty or null). */
-export function has(body: Record<string, unknown>, key: string): boolean {
-  return lookup(body, key) !== MISSING;
-}
-
-function lookup(body: Record<string, unknown>, key: string): unknown {
-  if (Object.prototype.hasOwnProperty.call(body, key)) return body[key];
-  const wanted = keyForm(key);
-  for (const [k, v] of Object.entries(body)) if (keyForm(k) === wanted) return v;
-  return MISSING;
-}
-
-/** A non-empty trimmed string (numbers become their decimal text). */
-export function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
-}
-
-/** An integer from a JSON number or numeric text. */
-export function int(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value.trim()) : NaN;
-  return Number.isFinite(n) ? Math.trunc(n) : undefined;
-}
-
-/** `true`/`false` as JSON booleans, text or 0/1. */
-export function bool(value: unknown): boolean | undefined {
-  if (typeof value === 'boolean') return value;
-  const t = text(value)?.toLowerCase();
-  if (t === 'true' || t === '1') return true;
-  if (t === 'false' || t === '0') return false;
-  return undefined;
-}
-
-/**
- * A point in time as ISO 8601 UTC, or undefined when absent, zero or unreadable. Accepts ISO text,
- * `YYYY-MM-DD HH:MM:SS` without a zone (read as UTC, so the result does not depend on the server's
- * time zone), and Unix epochs in seconds, milliseconds or microseconds (`*_uepoch`).
- */
-export function time(value: unknown): string | undefined {
-  const raw = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
-  if (raw === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(raw)) {
-    const n = Number(raw);
-    if (!(n > 0)) return undefined;
-    const digits = raw.split('.')[0]!.length;
-    const ms = digits >= 15 ? n / 1000 : digits >= 12 ? n : n * 1000;
-    return new Date(Math.round(ms)).toISOString();
-  }
-  const zoneless = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(:\d{2}(\.\d+)?)?)$/.exec(raw);
-  const parsed = Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : raw);
-  return Number.isNaN(parsed) ? undefined : new Date(parsed).toISOString();
-}
+export {
+  fieldKeyForm as keyForm, pickField as pick, hasField as has, fieldText as text, fieldInt as int, fieldBool as bool, fieldTime as time,
+} from '@callrelay/core';
 
 /** Whole seconds from one ISO time to another, when both are known and in order. */
 export function secondsBetween(from?: string, to?: string): number | undefined {

@@ -1,4 +1,7 @@
-import { badRequest, type CallEventDraft, type CallEventType, type CallOutcome, type Party } from '@callrelay/core';
+import {
+  badRequest, fieldInt as int, fieldText as text, fieldTime as time, pickField as pick,
+  type CallEventDraft, type CallEventType, type CallOutcome, type Party,
+} from '@callrelay/core';
 
 /** How each jambonz `call_status` maps onto the canonical model (docs/connectors/jambonz.md). */
 const STATUS_MAP: Record<string, { type: CallEventType; outcome?: CallOutcome }> = {
@@ -12,36 +15,6 @@ const STATUS_MAP: Record<string, { type: CallEventType; outcome?: CallOutcome }>
   busy: { type: 'ended', outcome: 'busy' },
   'no-answer': { type: 'ended', outcome: 'no-answer' },
 };
-
-/** Reads a key in any casing (`call_sid`, `callSid`, `CallSid`). */
-function pick(body: Record<string, unknown>, key: string): unknown {
-  if (key in body) return body[key];
-  const wanted = key.replace(/_/g, '').toLowerCase();
-  for (const [k, v] of Object.entries(body)) if (k.replace(/_/g, '').toLowerCase() === wanted) return v;
-  return undefined;
-}
-
-function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim();
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
-}
-
-function int(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  return Number.isFinite(n) ? Math.trunc(n) : undefined;
-}
-
-/** ISO text or Unix time in seconds or milliseconds. */
-function time(value: unknown): string | undefined {
-  if (typeof value === 'number' || (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()))) {
-    const n = Number(value);
-    const ms = n > 1e12 ? n : n * 1000;
-    return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : undefined;
-  }
-  if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return new Date(Date.parse(value)).toISOString();
-  return undefined;
-}
 
 function party(raw: unknown, name?: unknown): Party | undefined {
   const value = text(raw);

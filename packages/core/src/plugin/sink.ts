@@ -78,3 +78,18 @@ export function outcomeForHttpStatus(status: number, retryAfter?: string | null,
   if (status === 408 || status === 425 || status >= 500) return { status: 'retry', reason: `${what} answered ${status}`, retryAfterMs };
   return { status: 'failed', reason: `${what} answered ${status}` };
 }
+
+/**
+ * Why an HTTP request never got an answer, in the words of the network layer (`fetch` hides them
+ * in `cause`: `ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9`), or why it was aborted.
+ */
+export function describeRequestError(err: unknown, signal?: AbortSignal): string {
+  if (signal?.aborted) {
+    const reason: unknown = signal.reason;
+    return `aborted (${reason instanceof Error ? reason.message : String(reason)})`;
+  }
+  const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  const message = err instanceof Error ? err.message : String(err);
+  if (cause?.code && cause.message) return cause.message.includes(cause.code) ? cause.message : `${cause.code}: ${cause.message}`;
+  return cause?.message ?? message;
+}
