@@ -14,7 +14,10 @@ function sampleCurl(config: ResolvedConfig, base: string): string | undefined {
   if (!source) return undefined;
   let fixture;
   try {
-    fixture = loadFixtures(source.definition.platform ?? source.definition.type).find((f) => f.requests[0]?.method !== 'GET');
+    // The shortest recorded body makes the friendliest first try.
+    fixture = loadFixtures(source.definition.platform ?? source.definition.type)
+      .filter((f) => f.requests[0]?.method !== 'GET' && f.requests[0]?.body)
+      .sort((a, b) => a.requests[0]!.body!.length - b.requests[0]!.body!.length)[0];
   } catch {
     return undefined;
   }
