@@ -6,44 +6,50 @@
  */
 import 'reflect-metadata';
 
+// The canonical call model.
 export * from './model/call-event.js';
 export { eventId, sha256Hex } from './model/event-id.js';
 export { normalizeParty, toE164 } from './model/phone.js';
+export { finalizeEvents } from './model/finalize.js';
 export { CallrelayError, ERROR_CODES, hasErrorCode, errorMessage, type ErrorCode } from './errors.js';
 
+// The plugin API: what a connector package uses.
 export * from './plugin/define.js';
 export * from './plugin/source.js';
 export * from './plugin/sink.js';
-export { TOKENS, type Clock, type HttpClient } from './plugin/tokens.js';
-export { ConnectorRegistry, isPackageName } from './plugin/registry.js';
 export type * from './store/store.js';
-
-export { parseJsonBody, parseFormBody, readWebhookParams, looksLikeForm, header } from './util/request-body.js';
-export { safeEqual, verifyBasicAuth, verifySharedToken, IpAllowList, allOf } from './util/verify.js';
-
+export { TOKENS, type Clock, type HttpClient } from './plugin/tokens.js';
 export { secret, isSecret, deliverySchema, type DeliveryOptions, type WhenClause } from './config/schema.js';
-export { loadConfig, parseConfig, type ResolvedConfig, type ResolvedSource, type ResolvedSink, type ResolvedPipeline } from './config/load.js';
-export { ConfigError, formatIssue, type ConfigIssue } from './config/config-error.js';
 export { z } from 'zod';
 
-export { finalizeEvents } from './model/finalize.js';
-export { matchesWhen, fieldAt } from './pipeline/filter.js';
-export { CallTracker, type CallTrackerOptions } from './tracker/call-tracker.js';
-export { foldEvent, decideOutcome, outcomeEvent, callKey, type CallState } from './tracker/call-state.js';
-export { createLogger } from './runtime/logger.js';
-export { RuntimeMetrics } from './runtime/metrics.js';
-export { backoffDelay } from './delivery/backoff.js';
+// Helpers for connectors: request bodies, verification, loose fields, display.
+export { parseJsonBody, parseFormBody, readWebhookParams, looksLikeForm, header } from './util/request-body.js';
+export { safeEqual, verifyBasicAuth, verifySharedToken, IpAllowList, allOf } from './util/verify.js';
+export { fieldKeyForm, pickField, hasField, fieldText, fieldNumber, fieldInt, fieldBool, fieldTime } from './util/fields.js';
+export { formatDuration } from './util/format.js';
+export { fieldAt, matchesWhen } from './pipeline/filter.js';
+export { liquid } from './builtins/transforms.js';
+
+// Configuration.
+export { loadConfig, parseConfig, type ResolvedConfig, type ResolvedSource, type ResolvedSink, type ResolvedPipeline } from './config/load.js';
+export { ConfigError, formatIssue, type ConfigIssue } from './config/config-error.js';
+export { configJsonSchema } from './config/json-schema.js';
+export { describeConfig, configReferenceMarkdown, type ConfigFieldDoc } from './config/reference.js';
+export { ConnectorRegistry, isPackageName } from './plugin/registry.js';
+export { registerBuiltins, consoleSink, describeEvent, mapTransform, templateTransform } from './builtins/index.js';
+
+// The host: runtime, ingest server, delivery engine, call tracker (for embedding and tests).
 export { Runtime, type RuntimeOptions } from './runtime/runtime.js';
 export { PluginHost, type HostServices } from './plugin/host.js';
 export { IngestServer, type IngestServerOptions } from './http/server.js';
 export { ingestWebhook, type MountedSource, type IngestAnswer } from './http/ingest.js';
-export { replayDeadLetters } from './delivery/dead-letters.js';
-export { configJsonSchema } from './config/json-schema.js';
-export { registerBuiltins, consoleSink, describeEvent, mapTransform, templateTransform, liquid } from './builtins/index.js';
+export { Router, type RunnablePipeline } from './pipeline/router.js';
+export { CallTracker, type CallTrackerOptions } from './tracker/call-tracker.js';
+export { foldEvent, decideOutcome, outcomeEvent, callKey, ANSWERED_BY_APP, type CallState } from './tracker/call-state.js';
 export { SinkWorker } from './delivery/sink-worker.js';
 export { QueueWorker } from './runtime/queue-worker.js';
 export { settleDelivery } from './delivery/outcome.js';
-export { Router, type RunnablePipeline } from './pipeline/router.js';
-export { describeConfig, configReferenceMarkdown, type ConfigFieldDoc } from './config/reference.js';
-export { formatDuration } from './util/format.js';
-export { fieldKeyForm, pickField, hasField, fieldText, fieldNumber, fieldInt, fieldBool, fieldTime } from './util/fields.js';
+export { backoffDelay } from './delivery/backoff.js';
+export { replayDeadLetters } from './delivery/dead-letters.js';
+export { RuntimeMetrics } from './runtime/metrics.js';
+export { createLogger } from './runtime/logger.js';
