@@ -34,14 +34,4 @@ export async function fixtureEvents(f: WebhookFixture, config?: Record<string, u
   return out;
 }
 
-/** A seeded shuffle (LCG), so a failing order can be reproduced from its seed. */
-export function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const out = [...items];
-  let state = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    state = (state * 1103515245 + 12345) & 0x7fffffff;
-    const j = state % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
+export { shuffled } from '@callrelay/testkit';

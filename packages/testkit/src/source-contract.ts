@@ -47,8 +47,8 @@ export function outcomesOf(events: readonly CallEvent[]): { missed: number; comp
   return counts;
 }
 
-/** A seeded shuffle, so a failing order can be reproduced. */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
+/** A seeded shuffle (LCG), so a failing order can be reproduced from its seed. */
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
   const out = [...items];
   let state = seed;
   for (let i = out.length - 1; i > 0; i--) {

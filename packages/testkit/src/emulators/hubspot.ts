@@ -1,9 +1,8 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import Router from '@koa/router';
 import getRawBody from 'raw-body';
+import { LoopbackServer } from './loopback.js';
 
 /** The rate-limit policies HubSpot names in a 429 body (`policyName`). */
 export type HubSpotRateLimitPolicy = 'TEN_SECONDLY_ROLLING' | 'SECONDLY' | 'DAILY';
@@ -177,44 +176,29 @@ export class HubSpotEmulator {
   private dailyCount = 0;
   private nextId: Record<ObjectType, number> = { contacts: 1001, calls: 50001 };
   private readonly app = new Koa();
-  private server?: http.Server;
-  private baseUrl?: string;
+  private readonly listener: LoopbackServer;
 
   constructor(private readonly options: HubSpotEmulatorOptions = {}) {
     for (const token of options.tokens ?? [HubSpotEmulator.DEFAULT_TOKEN]) this.tokens.set(token, ALL_SCOPES);
     this.customCallProperties = new Set(options.customCallProperties ?? []);
     this.app.silent = true;
+    this.listener = new LoopbackServer(this.app, 'HubSpotEmulator', options);
     this.app.use((ctx) => this.handle(ctx));
   }
 
-  /** Starts listening; resolves with the base URL (`http://127.0.0.1:<port>`), to use as `basePath` / `baseUrl`. */
-  async start(): Promise<string> {
-    if (this.baseUrl) return this.baseUrl;
-    const server = http.createServer(this.app.callback());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    const { address, port } = server.address() as AddressInfo;
-    this.baseUrl = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
-    return this.baseUrl;
+  /** Starts listening; resolves with the base URL (`http://127.0.0.1:<port>`). */
+  start(): Promise<string> {
+    return this.listener.start();
   }
 
   /** Stops listening and closes open connections. Safe to call twice. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    this.baseUrl = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.listener.stop();
   }
 
   /** The base URL; throws before {@link start}. */
   get url(): string {
-    if (!this.baseUrl) throw new Error('HubSpotEmulator: call start() first');
-    return this.baseUrl;
+    return this.listener.url;
   }
 
   /**

@@ -1,9 +1,8 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import Koa from 'koa';
 import Router from '@koa/router';
 import getRawBody from 'raw-body';
+import { LoopbackServer } from './loopback.js';
 
 /** A channel of the emulated workspace. */
 export interface SlackEmulatorChannel {
@@ -209,14 +208,14 @@ export class SlackEmulator {
   private readonly failures: PendingFailure[] = [];
   private readonly recentByChannel = new Map<string, number[]>();
   private readonly app = new Koa();
-  private server?: http.Server;
-  private baseUrl?: string;
+  private readonly listener: LoopbackServer;
   private sequence = 0;
 
   constructor(private readonly options: SlackEmulatorOptions = {}) {
     this.tokens = new Set(options.tokens ?? [SlackEmulator.DEFAULT_TOKEN]);
     for (const channel of options.channels ?? [{ id: 'C0ALERTS01', name: 'alerts' }]) this.addChannel(channel);
     this.app.silent = true;
+    this.listener = new LoopbackServer(this.app, 'SlackEmulator', options);
     const router = new Router();
     router.post('/services/*path', async (ctx) => {
       const answer = await this.record(ctx, (body) => this.handleWebhook(ctx.path.slice('/services/'.length), body, ctx.get('content-type')));
@@ -236,33 +235,18 @@ export class SlackEmulator {
   }
 
   /** Starts listening; resolves with the base URL (`http://127.0.0.1:<port>`). */
-  async start(): Promise<string> {
-    if (this.baseUrl) return this.baseUrl;
-    const server = http.createServer(this.app.callback());
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    const { address, port } = server.address() as AddressInfo;
-    this.baseUrl = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
-    return this.baseUrl;
+  start(): Promise<string> {
+    return this.listener.start();
   }
 
   /** Stops listening and closes open connections. Safe to call twice. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    this.baseUrl = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.listener.stop();
   }
 
   /** The base URL; throws before {@link start}. */
   get url(): string {
-    if (!this.baseUrl) throw new Error('SlackEmulator: call start() first');
-    return this.baseUrl;
+    return this.listener.url;
   }
 
   /** The Web API base URL (`<url>/api/`), e.g. for `new WebClient(token, { slackApiUrl })`. */
