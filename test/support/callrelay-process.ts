@@ -19,7 +19,12 @@ export interface CallrelayProcess {
 
 /** Starts `callrelay run <config>` and resolves when it prints where it listens. */
 export function startCallrelay(config: string, env: Record<string, string> = {}, args: string[] = []): Promise<CallrelayProcess> {
-  const child = spawn(process.execPath, [CLI, 'run', config, ...args], {
+  return startNode([CLI, 'run', config, ...args], env);
+}
+
+/** Starts a node process (`node <args>`) and resolves when it prints `callrelay listening on <url>`. */
+export function startNode(nodeArgs: string[], env: Record<string, string> = {}): Promise<CallrelayProcess> {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: undefined, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -44,8 +44,11 @@ export { PluginHost, type HostServices } from './plugin/host.js';
 export { IngestServer, type IngestServerOptions } from './http/server.js';
 export { ingestWebhook, type MountedSource, type IngestAnswer } from './http/ingest.js';
 export { Router, type RunnablePipeline } from './pipeline/router.js';
-export { CallTracker, type CallTrackerOptions } from './tracker/call-tracker.js';
-export { foldEvent, decideOutcome, outcomeEvent, callKey, ANSWERED_BY_APP, type CallState } from './tracker/call-state.js';
+export { CallTracker, CALLS_NAMESPACE, type CallTrackerOptions } from './tracker/call-tracker.js';
+export {
+  foldEvent, decideOutcome, outcomeEvent, callKey, callTimes, offersToAgent, awaitsQuietEnd,
+  ANSWERED_BY_APP, VOICEMAIL, QUIET_PERIOD, type CallState, type AgentLegState, type DurationLimits,
+} from './tracker/call-state.js';
 export { SinkWorker } from './delivery/sink-worker.js';
 export { QueueWorker } from './runtime/queue-worker.js';
 export { settleDelivery } from './delivery/outcome.js';

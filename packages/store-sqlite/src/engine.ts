@@ -161,6 +161,22 @@ export class SqliteEngine {
     return revision;
   }
 
+  /**
+   * One step of the call tracker: the call's state (compare-and-set), the events it emits and the
+   * timers it schedules. The worker runs every operation in its own savepoint, so this is all or
+   * nothing: a CAS conflict leaves neither the events nor the timers behind.
+   */
+  commitCallState(
+    ns: string, key: string, value: string, expectedRevision: number,
+    routingQueue: string, events: { id: string; body: string }[],
+    timersQueue: string, timers: { id: string; payload: string; readyAt: number }[], now: number,
+  ): number {
+    const revision = this.kvPut(ns, key, value, expectedRevision);
+    this.append(routingQueue, events, now);
+    this.enqueue(timersQueue, timers);
+    return revision;
+  }
+
   kvDelete(ns: string, key: string): void {
     this.s.kvDelete.run(ns, key);
   }

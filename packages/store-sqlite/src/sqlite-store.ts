@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type {
-  AppendResult, CallEvent, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, KvEntry, Lease, Store, TimerPayload, WorkQueue,
+  AppendResult, CallEvent, CallStateWrite, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, KvEntry, Lease, Store, TimerPayload, WorkQueue,
 } from '@callrelay/core';
 import type { EngineOp, EngineOptions } from './engine.js';
 import type { Reply } from './worker.js';
@@ -102,6 +102,24 @@ export class SqliteStore implements Store {
     const result = await this.call<AppendResult>({ op: 'append', args: [ROUTING, events.map((e) => ({ id: e.id, body: JSON.stringify(e) })), Date.now()] });
     if (result.stored.length) this.wake(ROUTING);
     return result;
+  }
+
+  async commitCallState(namespace: string, write: CallStateWrite): Promise<number | false> {
+    const now = Date.now();
+    let revision: number;
+    try {
+      revision = await this.call<number>({ op: 'commitCallState', args: [
+        namespace, write.key, JSON.stringify(write.value), write.expectedRevision,
+        ROUTING, write.events.map((e) => ({ id: e.id, body: JSON.stringify(e) })),
+        TIMERS, write.timers.map((t) => ({ id: t.id, payload: JSON.stringify(t.payload), readyAt: t.notBefore ?? now })), now,
+      ] });
+    } catch (err) {
+      if (err instanceof CasConflictError) return false;
+      throw err;
+    }
+    if (write.events.length) this.wake(ROUTING);
+    if (write.timers.length) this.wake(TIMERS);
+    return revision;
   }
 
   deliveries(sinkId: string): WorkQueue<Delivery> {

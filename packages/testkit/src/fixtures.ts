@@ -31,7 +31,47 @@ export interface WebhookFixture {
   requests: FixtureRequest[];
   /** Call-level outcomes the whole scenario must produce through the call tracker. */
   expectOutcomes?: { missed: number; completed: number };
+  /** Flags the scenario's outcome event must carry (e.g. `voicemail`). */
+  expectOutcomeFlags?: string[];
+  /**
+   * The vendor documents or public source code this scenario follows (URL, plus the section or
+   * file), so that a reader can check that the platform really sends it this way.
+   */
+  cites?: string[];
+  /** The cell of the truth table (docs/calls.md) this scenario fills. */
+  truthTable?: { row: TruthTableRow; scenario: TruthTableScenario };
+  /** Source settings the scenario needs besides credentials (e.g. a 3CX `timeZone`). */
+  sourceConfig?: Record<string, unknown>;
 }
+
+/** Platform configurations of the truth table: one platform with one way of sending its webhooks. */
+export const TRUTH_TABLE_ROWS = [
+  'signalwire-final-only',   // StatusCallback without StatusCallbackEvent: only the final status per leg
+  'signalwire-all-events',   // StatusCallbackEvent="initiated ringing answered completed"
+  'signalwire-dial-action',  // the <Dial action> callback (DialCallStatus) on the same route
+  'signalwire-swml',         // SWML / Call Fabric call-state webhooks (JSON, params.call_state)
+  'jambonz',                 // call status hook, dial without answerOnBridge
+  'jambonz-answer-on-bridge',// dial with answerOnBridge: no status webhook for the caller's leg
+  '3cx-addon',               // the WebhooksApi add-on
+  '3cx-crm-journal',         // 3CX's own CRM integration template: one journal request per call
+  'impactpbx',
+] as const;
+export type TruthTableRow = (typeof TRUTH_TABLE_ROWS)[number];
+
+/** Scenarios of the truth table (columns). */
+export const TRUTH_TABLE_SCENARIOS = [
+  'caller-hangs-up-ringing',     // the caller gives up while phones ring
+  'nobody-answers',              // rings out: the agent(s) never pick up
+  'agent-busy',                  // the agent's phone answers busy (486/600)
+  'agents-unregistered',         // no agent reachable (not registered, 404/480)
+  'queue-abandon',               // the caller hangs up while waiting in a queue
+  'voicemail',                   // nobody answered; the caller left a voicemail (a recording)
+  'answered-directly',           // an agent answers
+  'answered-after-transfer',     // answered, then transferred to another agent who answers
+  'app-answered-agents-no-answer', // the platform's application answered, dialed agents, none answered
+  'outbound-unanswered',         // an outbound call nobody answered: never a missed call
+] as const;
+export type TruthTableScenario = (typeof TRUTH_TABLE_SCENARIOS)[number];
 
 /** Folder of the fixtures shipped with @callrelay/testkit. */
 export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');

@@ -8,6 +8,7 @@ export * from './fixtures.js';
 export * from './webhook.js';
 export * from './context.js';
 export * from './memory-store.js';
+export * from './call-harness.js';
 export * from './source-contract.js';
 export * from './sink-contract.js';
 export * from './store-contract.js';

@@ -1,5 +1,5 @@
 import type {
-  AppendResult, CallEvent, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, Lease, Store, TimerPayload, WorkQueue,
+  AppendResult, CallEvent, CallStateWrite, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, Lease, Store, TimerPayload, WorkQueue,
 } from '@callrelay/core';
 import { MemoryKeyValueStore } from './context.js';
 
@@ -73,6 +73,23 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
     return this.items.size;
   }
 
+  /** The earliest `notBefore` of the items not yet settled (for tests that run on a manual clock). */
+  nextDue(): number | undefined {
+    let next: number | undefined;
+    for (const item of this.items.values()) if (next === undefined || item.notBefore < next) next = item.notBefore;
+    return next;
+  }
+
+  /** Takes and settles every item due at `now` on a manual clock, in due order. */
+  takeDue(now: number): T[] {
+    const due = [...this.items.values()].filter((i) => i.notBefore <= now).sort((a, b) => a.notBefore - b.notBefore);
+    for (const item of due) {
+      this.items.delete(item.id);
+      this.settled.add(item.id);
+    }
+    return due.map((item) => item.payload);
+  }
+
   private wake(): void {
     for (const waiter of [...this.waiters]) waiter();
   }
@@ -125,5 +142,13 @@ export class MemoryStore implements Store {
     return kv;
   }
   async getEvent(id: string): Promise<CallEvent | undefined> { return this.events.get(id); }
+  /** Atomic like the SQLite store's: nothing is written on a revision conflict. */
+  async commitCallState(namespace: string, write: CallStateWrite): Promise<number | false> {
+    const revision = await this.kv(namespace).put(write.key, write.value, write.expectedRevision);
+    if (revision === false) return false;
+    await this.append(write.events);
+    await this.timers.enqueue(write.timers);
+    return revision;
+  }
   async close(): Promise<void> {}
 }

@@ -349,6 +349,37 @@ export function runStoreContract(name: string, factory: StoreContractFactory): v
       });
     });
 
+    describe('call state commits (stores that offer commitCallState)', () => {
+      it('writes the state, its events and its timers together, and nothing of them on a revision conflict', async function () {
+        if (!store.commitCallState) {
+          // Not a failure: the tracker falls back to its outbox ordering on such stores.
+          this.skip();
+        }
+        const ns = freshQueue();
+        const missed = contractEvent({ type: 'missed', callId: `commit-${ns}` });
+        const lost = contractEvent({ type: 'completed', callId: `commit-${ns}` });
+        const timer = { id: `${ns}#timer1`, payload: { kind: 'call-settle', key: ns }, notBefore: Date.now() };
+        const r1 = await store.commitCallState!(ns, { key: 'call', value: { n: 1 }, expectedRevision: 0, events: [missed], timers: [timer] });
+        expect(r1).to.be.a('number');
+        expect(await peer.getEvent(missed.id), 'the event is in the log').to.deep.include({ id: missed.id });
+        expect((await peer.kv(ns).get<{ n: number }>('call'))?.value.n).to.equal(1);
+        const conflict = await peer.commitCallState!(ns, {
+          key: 'call', value: { n: 2 }, expectedRevision: 0, events: [lost], timers: [{ ...timer, id: `${ns}#timer2` }],
+        });
+        expect(conflict, 'stale revision').to.equal(false);
+        expect(await store.getEvent(lost.id), 'no event of a lost commit').to.equal(undefined);
+        const timers = [];
+        for (let i = 0; i < 5; i++) {
+          const leases = await store.timers.claim(100, { leaseMs: 60_000, waitMs: 200 });
+          timers.push(...leases.filter((l) => l.payload.key === ns));
+          for (const lease of leases) await store.timers.retry(lease, { delayMs: 0, countsAsAttempt: false });
+          if (timers.length) break;
+        }
+        expect(timers.map((t) => t.id), 'only the timer of the commit that won').to.deep.equal([`${ns}#timer1`]);
+        for (const lease of timers) await store.timers.ack(lease);
+      });
+    });
+
     describe('lifecycle', () => {
       it('keeps events, queued work, dead letters and state across close and reopen; close twice is safe', async () => {
         const sink = freshQueue();

@@ -77,6 +77,11 @@ export interface CallEvent {
   occurredAt: string;
   /** When callrelay received the webhook (ISO 8601, UTC). */
   receivedAt: string;
+  /**
+   * Which clock `occurredAt` reads: `platform` when the webhook carried its own time, `received`
+   * when it fell back to `receivedAt`. The call tracker computes durations from one clock only.
+   */
+  clock?: 'platform' | 'received';
   startedAt?: string;
   answeredAt?: string;
   endedAt?: string;
@@ -94,7 +99,8 @@ export interface CallEvent {
   /**
    * Notes on how the event was obtained: `repaired-body` (malformed JSON was repaired),
    * `unclassified` (type could not be determined), `timed-out` (tracker closed a call whose end
-   * never arrived), `replayed`.
+   * never arrived), `replayed`, `voicemail` (a missed call with a recording), `quiet-period` (a
+   * missed call closed because its caller's leg never reported an end; docs/calls.md).
    */
   flags?: string[];
   /** For tracker outcomes: the summary of the whole call. */
@@ -115,7 +121,7 @@ export interface CallSummary {
 }
 
 /** What a source's parser returns; the core adds identity, timestamps and E.164 forms. */
-export interface CallEventDraft extends Omit<CallEvent, 'id' | 'source' | 'platform' | 'receivedAt' | 'occurredAt' | 'direction'> {
+export interface CallEventDraft extends Omit<CallEvent, 'id' | 'source' | 'platform' | 'receivedAt' | 'occurredAt' | 'direction' | 'clock'> {
   occurredAt?: string;
   direction?: CallDirection;
   /**

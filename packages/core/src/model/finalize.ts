@@ -21,9 +21,15 @@ export function finalizeEvents(
       source: context.sourceId,
       platform: context.platform,
       direction: draft.direction ?? 'unknown',
-      occurredAt: normalizeTime(draft.occurredAt) ?? receivedAt,
+      occurredAt: receivedAt,
       receivedAt,
+      clock: 'received',
     };
+    const occurredAt = normalizeTime(draft.occurredAt);
+    if (occurredAt) {
+      event.occurredAt = occurredAt;
+      event.clock = 'platform';
+    }
     for (const role of ['from', 'to', 'agent'] as const) {
       const party = normalizeParty(event[role], context.defaultCountry);
       if (party) event[role] = party;
@@ -36,5 +42,6 @@ export function finalizeEvents(
 function normalizeTime(value: string | undefined): string | undefined {
   if (!value) return undefined;
   const time = Date.parse(value);
-  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
+  // Beyond ±8.64e15 ms a Date cannot be printed (RangeError): such a time is no time at all.
+  return Number.isFinite(time) && Math.abs(time) <= 8.64e15 ? new Date(time).toISOString() : undefined;
 }

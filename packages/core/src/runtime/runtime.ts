@@ -21,6 +21,14 @@ export interface RuntimeOptions {
   logger?: Logger;
   clock?: Clock;
   http?: typeof fetch;
+  /**
+   * Called after each durable write of the routing path (`tracker:state`, `tracker:events`,
+   * `tracker:timers`, `routing:deliveries`, `routing:ack`, `timers:ack`): fault tests kill the
+   * process there to prove that no write depends on the next one happening.
+   */
+  afterWrite?: (point: string) => void;
+  /** How long routing and timer work is leased before another node (or a restart) takes it over. Default 10 s. */
+  routingLeaseMs?: number;
 }
 
 const ROUTING_CONCURRENCY = 16;
@@ -45,11 +53,15 @@ export class Runtime {
   private timerWorker?: QueueWorker<{ kind: string; key: string }>;
   private depthTimer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
+  private readonly afterWrite?: (point: string) => void;
+  private readonly leaseMs: number;
 
   constructor(readonly config: ResolvedConfig, options: RuntimeOptions = {}) {
     this.logger = options.logger ?? createLogger({ level: config.log.level, secretKeys: config.secretKeys });
     this.metrics = new RuntimeMetrics();
     this.clock = options.clock ?? { now: () => Date.now() };
+    this.afterWrite = options.afterWrite;
+    this.leaseMs = options.routingLeaseMs ?? LEASE_MS;
     this.host = new PluginHost({ logger: this.logger, clock: this.clock, http: options.http ?? fetch, metrics: this.metrics.registry });
   }
 
@@ -76,15 +88,14 @@ export class Runtime {
         pipelines.push({ id: pipeline.id, from: new Set(pipeline.from), when: pipeline.when, transforms, to: pipeline.to });
       }
       const router = new Router(pipelines, this.logger);
-      const tracker = new CallTracker(store.kv('calls'), store.timers, {
-        callTimeoutMs: config.tracker.callTimeoutMs, settleMs: config.tracker.settleMs, now: () => this.clock.now(), logger: this.logger,
+      // Call-level events enter the log like any other (the tracker writes them with the call's
+      // state), so they are routed (and replayable) the same way.
+      const tracker = new CallTracker(store, {
+        callTimeoutMs: config.tracker.callTimeoutMs, settleMs: config.tracker.settleMs, quietMs: config.tracker.quietMs,
+        now: () => this.clock.now(), logger: this.logger, afterWrite: this.afterWrite,
       });
-
-      const emit = async (derived: CallEvent[]) => {
-        if (!derived.length) return;
+      const emit = (derived: CallEvent[]) => {
         for (const event of derived) this.metrics.callOutcomes.inc({ outcome: event.type });
-        // Call-level events enter the log like any other, so they are routed (and replayable) the same way.
-        await store.append(derived);
       };
       this.routingWorker = new QueueWorker('routing', store.routing, async (lease) => {
         const event = lease.payload;
@@ -94,15 +105,18 @@ export class Runtime {
           await store.routing.ack(lease);
           return;
         }
-        if (config.tracker.enabled) await emit(await tracker.observe(event));
+        if (config.tracker.enabled) emit(await tracker.observe(event));
         const bySink = await router.route(event);
         await Promise.all([...bySink].map(([sinkId, items]) => store.deliveries(sinkId).enqueue(items)));
+        this.afterWrite?.('routing:deliveries');
         await store.routing.ack(lease);
-      }, { concurrency: ROUTING_CONCURRENCY, leaseMs: LEASE_MS, logger: this.logger });
+        this.afterWrite?.('routing:ack');
+      }, { concurrency: ROUTING_CONCURRENCY, leaseMs: this.leaseMs, logger: this.logger });
       this.timerWorker = new QueueWorker('timers', store.timers, async (lease) => {
-        await emit(await tracker.onTimer(lease.payload));
+        emit(await tracker.onTimer(lease.payload));
         await store.timers.ack(lease);
-      }, { concurrency: 4, leaseMs: LEASE_MS, logger: this.logger });
+        this.afterWrite?.('timers:ack');
+      }, { concurrency: 4, leaseMs: this.leaseMs, logger: this.logger });
 
       for (const sink of config.sinks) {
         const worker = new SinkWorker(sink.id, this.sinks.get(sink.id)!, store.deliveries(sink.id), sink.delivery, {

@@ -24,8 +24,27 @@ export interface Store {
   kv(namespace: string): KeyValueStore;
   /** Looks up one event of the log. */
   getEvent(id: string): Promise<CallEvent | undefined>;
+  /**
+   * Optional: one step of the call tracker in one atomic write: the call's new state
+   * (compare-and-set in namespace `namespace`), the events it emits (appended to the log like
+   * {@link append}) and the timers it schedules (enqueued on {@link timers}). All or nothing:
+   * returns the new revision, or `false` on a revision conflict with nothing written. A store
+   * that cannot write these atomically (NATS) leaves it out; the tracker then writes the state
+   * first, carrying the rest as an outbox that the next reader redoes (see docs/calls.md).
+   */
+  commitCallState?(namespace: string, write: CallStateWrite): Promise<number | false>;
   /** Releases connections and files. May be called twice. */
   close(): Promise<void>;
+}
+
+/** What one step of the call tracker writes (see {@link Store.commitCallState}). */
+export interface CallStateWrite {
+  key: string;
+  value: unknown;
+  /** 0: the key must not exist yet. */
+  expectedRevision: number;
+  events: readonly CallEvent[];
+  timers: readonly EnqueueItem<TimerPayload>[];
 }
 
 export interface AppendResult {

@@ -1,9 +1,13 @@
 import type { Logger } from 'pino';
 import type { CallEvent } from '../model/call-event.js';
-import type { KeyValueStore, WorkQueue, TimerPayload } from '../store/store.js';
-import { callKey, decideOutcome, foldEvent, outcomeEvent, type CallState } from './call-state.js';
+import type { EnqueueItem, Store, TimerPayload } from '../store/store.js';
+import {
+  awaitsQuietEnd, callKey, closeQuietCall, decideOutcome, foldEvent, outcomeEvent, type CallState, type DurationLimits,
+} from './call-state.js';
 
 const MAX_CAS_RETRIES = 20;
+/** The key-value namespace of call states. */
+export const CALLS_NAMESPACE = 'calls';
 
 export interface CallTrackerOptions {
   /** A call with no event for this long is closed. */
@@ -13,107 +17,183 @@ export interface CallTrackerOptions {
    * so "answered" can arrive after "hangup"). 0 decides on the end event itself.
    */
   settleMs: number;
+  /**
+   * When every agent leg offered has ended unanswered and the caller's leg reports nothing for this
+   * long, the call is missed (its end may never come: jambonz answerOnBridge). Default 20 s.
+   */
+  quietMs?: number;
   now: () => number;
   logger: Logger;
+  /**
+   * Called after each write of a tracker step, with its name (`tracker:state`, `tracker:events`,
+   * `tracker:timers`): lets a fault test kill the process between two writes.
+   */
+  afterWrite?: (point: string) => void;
+}
+
+/** A timer one step of the tracker schedules. */
+interface TimerRequest {
+  kind: 'call-timeout' | 'call-settle' | 'call-quiet';
+  delayMs: number;
+}
+
+interface Step {
+  state?: CallState;
+  derived: CallEvent[];
+  timers?: TimerRequest[];
+  /** Drop the call's state (closed long ago). */
+  drop?: boolean;
 }
 
 /**
  * Keeps the state of each call in the store (so it survives restarts and is shared by nodes) and
- * emits call-level events. Concurrent updates of one call (two nodes) are resolved with
+ * emits call-level events into the event log. Each step writes the call's state, the events it
+ * emits and the timers it schedules atomically where the store can (SQLite: one transaction);
+ * elsewhere (NATS) the state is written first with the rest as its outbox, which any later reader
+ * of the call redoes (appends and enqueues are idempotent), so a crash between the writes never
+ * loses or postpones an outcome. Concurrent updates of one call (two nodes) are resolved with
  * compare-and-set: the loser re-reads and folds again.
  */
 export class CallTracker {
-  constructor(
-    private readonly kv: KeyValueStore,
-    private readonly timers: WorkQueue<TimerPayload>,
-    private readonly options: CallTrackerOptions,
-  ) {}
+  private readonly limits: DurationLimits;
 
-  /** Folds the event into its call and returns the `missed`/`completed` events it triggers now. */
+  constructor(
+    private readonly store: Pick<Store, 'kv' | 'append' | 'timers' | 'commitCallState'>,
+    private readonly options: CallTrackerOptions,
+  ) {
+    this.limits = {
+      maxDurationSeconds: Math.round(options.callTimeoutMs / 1000),
+      onDroppedDuration: (what, seconds, state) => options.logger.warn(
+        { call: state.key, [what]: seconds },
+        `dropped ${what} ${seconds}: negative or longer than the call timeout (a platform clock or time zone is off?)`,
+      ),
+    };
+  }
+
+  private get quietMs(): number {
+    return this.options.quietMs ?? 20_000;
+  }
+
+  /**
+   * Folds the event into its call, writes what follows, and returns the `missed`/`completed`
+   * events it emitted (already in the log; for metrics). A redelivered event changes nothing.
+   */
   async observe(event: CallEvent): Promise<CallEvent[]> {
     if (event.type === 'missed' || event.type === 'completed') return [];
     const key = callKey(event);
     const deferOutcome = this.options.settleMs > 0;
     return this.update(key, (current) => {
-      const { state, derived } = foldEvent(current, event, { deferOutcome });
-      if (current && state === current) return { derived };
-      if (!current) state.timerSeq = 1;
-      const startedSettling = state.settling && !current?.settling;
-      return {
-        state, derived,
-        after: async () => {
-          if (!current) await this.schedule(key, 'call-timeout', `timer${state.timerSeq}`, this.options.callTimeoutMs);
-          if (startedSettling) await this.schedule(key, 'call-settle', 'settle', this.options.settleMs);
-        },
-      };
+      const { state, derived, changed } = foldEvent(current, event, { deferOutcome, ...this.limits });
+      if (!changed) return { derived: [] };
+      const timers: TimerRequest[] = [];
+      if (!current) timers.push({ kind: 'call-timeout', delayMs: this.options.callTimeoutMs });
+      if (state.settling && !current?.settling) timers.push({ kind: 'call-settle', delayMs: this.options.settleMs });
+      // Every event of a call waiting under the quiet rule restarts its quiet period.
+      if (awaitsQuietEnd(state)) timers.push({ kind: 'call-quiet', delayMs: this.quietMs });
+      return { state, derived, timers };
     });
   }
 
   /**
    * A timer fired. `call-settle`: the settle window after the end passed, decide the outcome.
+   * `call-quiet`: the quiet rule's period passed; a call still waiting under it is missed.
    * `call-timeout`: a call idle for `callTimeoutMs` is closed: an answered call gets its `completed`
    * summary (flagged `timed-out`); an unanswered one gets no outcome, because we never guess whether
    * it was missed (docs/calls.md). A closed call's state is dropped after the same delay.
    */
   async onTimer(payload: TimerPayload): Promise<CallEvent[]> {
-    const key = payload.key;
-    const nowIso = new Date(this.options.now()).toISOString();
+    const now = this.options.now();
+    const nowIso = new Date(now).toISOString();
     const trigger = { receivedAt: nowIso, occurredAt: nowIso };
-    if (payload.kind === 'call-settle') {
-      return this.update(key, (current) => {
-        if (!current || !current.settling) return { derived: [] };
-        const state = structuredClone(current);
-        const derived = decideOutcome(state, { receivedAt: nowIso, occurredAt: state.endedAt ?? nowIso });
-        return { state, derived };
-      });
-    }
-    let drop = false;
-    const derived = await this.update(key, (current) => {
+    const idle = (state: CallState) => now - Date.parse(state.touchedAt);
+    return this.update(payload.key, (current): Step => {
       if (!current) return { derived: [] };
       const state = structuredClone(current);
-      const idleMs = this.options.now() - Date.parse(state.touchedAt);
-      if (state.ended && !state.settling && idleMs >= this.options.callTimeoutMs) {
-        drop = true;
-        return { derived: [] };
-      }
-      let out: CallEvent[] = [];
-      if (!state.ended && idleMs >= this.options.callTimeoutMs) {
-        state.ended = true;
-        state.flags = [...(state.flags ?? []), 'timed-out'];
-        if (state.answered && !state.emitted.completed) {
-          state.emitted.completed = true;
-          out = [outcomeEvent(state, 'completed', trigger, ['timed-out'])];
+      delete state.outbox;
+      switch (payload.kind) {
+        case 'call-settle': {
+          if (!state.settling) return { derived: [] };
+          return { state, derived: decideOutcome(state, { receivedAt: nowIso, occurredAt: state.endedAt ?? nowIso }, this.limits) };
         }
-        this.options.logger.warn({ call: key, answered: state.answered }, 'call timed out without an end event; closed');
-      } else if (state.settling && idleMs >= this.options.settleMs) {
-        out = decideOutcome(state, trigger);
+        case 'call-quiet': {
+          // A later event restarted the period (and scheduled its own timer), or the rule no longer applies.
+          if (!awaitsQuietEnd(state) || idle(state) < this.quietMs) return { derived: [] };
+          closeQuietCall(state);
+          this.options.logger.info({ call: state.key }, "every agent leg ended unanswered and the caller's leg stayed silent: call missed (quiet rule)");
+          return { state, derived: decideOutcome(state, trigger, this.limits) };
+        }
+        default:
+          return this.onCallTimeout(state, idle(state), trigger);
       }
-      state.timerSeq += 1;
-      const wait = state.ended ? this.options.callTimeoutMs : Math.max(1000, this.options.callTimeoutMs - Math.max(0, idleMs));
-      return { state, derived: out, after: () => this.schedule(key, 'call-timeout', `timer${state.timerSeq}`, wait) };
     });
-    if (drop) await this.kv.delete(key);
-    return derived;
   }
 
-  /** Read, change, compare-and-set; on a conflict (another node wrote), read and change again. */
-  private async update(
-    key: string,
-    change: (current: CallState | undefined) => { state?: CallState; derived: CallEvent[]; after?: () => Promise<void> },
-  ): Promise<CallEvent[]> {
+  private onCallTimeout(state: CallState, idleMs: number, trigger: { receivedAt: string; occurredAt: string }): Step {
+    const timeout = this.options.callTimeoutMs;
+    if (state.ended && !state.settling && idleMs >= timeout) return { derived: [], drop: true };
+    let derived: CallEvent[] = [];
+    if (!state.ended && idleMs >= timeout) {
+      state.ended = true;
+      state.flags = [...(state.flags ?? []), 'timed-out'];
+      if (state.answered && !state.emitted.completed) {
+        state.emitted.completed = true;
+        derived = [outcomeEvent(state, 'completed', trigger, ['timed-out'], this.limits)];
+      }
+      this.options.logger.warn({ call: state.key, answered: state.answered }, 'call timed out without an end event; closed');
+    } else if (state.settling && idleMs >= this.options.settleMs) {
+      derived = decideOutcome(state, trigger, this.limits);
+    }
+    const wait = state.ended ? timeout : Math.max(1000, timeout - Math.max(0, idleMs));
+    return { state, derived, timers: [{ kind: 'call-timeout', delayMs: wait }] };
+  }
+
+  /** Read, redo a pending outbox, change, write; on a conflict (another node wrote), read and change again. */
+  private async update(key: string, change: (current: CallState | undefined) => Step): Promise<CallEvent[]> {
+    const kv = this.store.kv(CALLS_NAMESPACE);
     for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
-      const current = await this.kv.get<CallState>(key);
-      const result = change(current?.value);
-      if (!result.state) return result.derived;
-      const revision = await this.kv.put(key, result.state, current?.revision ?? 0);
-      if (revision === false) continue;
-      await result.after?.();
-      return result.derived;
+      const current = await kv.get<CallState>(key);
+      if (current?.value.outbox) await this.flush(current.value.outbox);
+      const step = change(current?.value);
+      if (step.drop) {
+        await kv.delete(key);
+        return [];
+      }
+      if (!step.state) return step.derived;
+      const state = step.state;
+      const timers: EnqueueItem<TimerPayload>[] = (step.timers ?? []).map((timer) => ({
+        id: `${key}#timer${++state.timerSeq}`, payload: { kind: timer.kind, key }, notBefore: this.options.now() + timer.delayMs,
+      }));
+      const expectedRevision = current?.revision ?? 0;
+      if (this.store.commitCallState) {
+        const revision = await this.store.commitCallState(CALLS_NAMESPACE, { key, value: state, expectedRevision, events: step.derived, timers });
+        if (revision === false) continue;
+        this.options.afterWrite?.('tracker:state');
+        return step.derived;
+      }
+      if (step.derived.length || timers.length) {
+        state.outbox = { events: step.derived, timers: timers.map((t) => ({ id: t.id, kind: t.payload.kind, notBefore: t.notBefore ?? 0 })) };
+      }
+      if ((await kv.put(key, state, expectedRevision)) === false) continue;
+      this.options.afterWrite?.('tracker:state');
+      if (state.outbox) await this.flush(state.outbox);
+      return step.derived;
     }
     throw new Error(`updating call state ${key}: too many concurrent updates`);
   }
 
-  private async schedule(key: string, kind: string, suffix: string, delayMs: number): Promise<void> {
-    await this.timers.enqueue([{ id: `${key}#${suffix}`, payload: { kind, key }, notBefore: this.options.now() + delayMs }]);
+  /** Makes the writes an outbox promised; each is idempotent (deterministic ids). */
+  private async flush(outbox: NonNullable<CallState['outbox']>): Promise<void> {
+    if (outbox.events.length) {
+      await this.store.append(outbox.events);
+      this.options.afterWrite?.('tracker:events');
+    }
+    if (outbox.timers.length) {
+      await this.store.timers.enqueue(outbox.timers.map((t) => ({ id: t.id, payload: { kind: t.kind, key: keyOfTimer(t.id) }, notBefore: t.notBefore })));
+      this.options.afterWrite?.('tracker:timers');
+    }
   }
+}
+
+function keyOfTimer(timerId: string): string {
+  return timerId.slice(0, timerId.lastIndexOf('#timer'));
 }
