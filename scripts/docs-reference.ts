@@ -1,6 +1,8 @@
 /**
  * Regenerates the config reference tables in docs/connectors/<type>.md from the connectors' own
- * schemas (between `<!-- config-reference:start -->` and `<!-- config-reference:end -->`).
+ * schemas (between `<!-- config-reference:start -->` and `<!-- config-reference:end -->`), and the
+ * truth table of docs/calls.md from the testkit's tagged fixtures (between
+ * `<!-- truth-table:start -->` and `<!-- truth-table:end -->`).
  *   npm run docs            # rewrite
  *   npm run docs -- --check # exit 1 when a page is out of date (run by the test suite)
  */
@@ -8,6 +10,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configReferenceMarkdown } from '@callrelay/core';
+import { loadFixtures, truthTableMarkdown } from '@callrelay/testkit';
 import { bundledRegistry } from '@callrelay/cli';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,7 +33,24 @@ export async function outdatedPages(write: boolean): Promise<string[]> {
       else problems.push(`docs/connectors/${definition.type}.md: config reference out of date (run npm run docs)`);
     }
   }
+  problems.push(...replaceBetween(
+    path.join(root, 'docs', 'calls.md'), '<!-- truth-table:start -->', '<!-- truth-table:end -->',
+    truthTableMarkdown(loadFixtures().filter((f) => f.truthTable)), write,
+  ));
   return problems;
+}
+
+/** Rewrites (or checks) the generated part of a page between two markers. */
+function replaceBetween(page: string, start: string, end: string, content: string, write: boolean): string[] {
+  const name = path.relative(root, page);
+  const text = readFileSync(page, 'utf8');
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) return [`${name}: no ${start} ... ${end} markers`];
+  const updated = `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
+  if (updated === text) return [];
+  if (write) writeFileSync(page, updated);
+  return write ? [] : [`${name}: generated part out of date (run npm run docs)`];
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

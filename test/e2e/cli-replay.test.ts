@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { eventually, runCli, startCallrelay, type CallrelayProcess } from '../support/callrelay-process.js';
+import { eventually, runCli, startCallrelay, topLevelFixtures, type CallrelayProcess } from '../support/callrelay-process.js';
 
 describe('callrelay replay', function () {
   this.timeout(60_000);
@@ -22,12 +22,14 @@ describe('callrelay replay', function () {
   after(() => node?.kill('SIGTERM'));
 
   it('posts a folder of recorded webhooks with their content types and credentials', async () => {
-    const result = await runCli(['replay', 'packages/testkit/fixtures/jambonz', '--to', `${node.url}/hooks/jambonz`, '--basic', 'u:p', '--speed', '20']);
+    const fixtures = topLevelFixtures('jambonz');
+    const result = await runCli(['replay', fixtures.dir, '--to', `${node.url}/hooks/jambonz`, '--basic', 'u:p', '--speed', '20']);
     expect(result.code, result.stdout + result.stderr).to.equal(0);
-    expect(result.stdout).to.match(/21 request\(s\) sent, 0 not accepted/);
+    expect(result.stdout).to.include(`${fixtures.requests} request(s) sent, 0 not accepted`);
     const csv = path.join(dir, 'calls.csv');
-    await eventually(() => (existsSync(csv) && readFileSync(csv, 'utf8').split('\n').filter((l) => l.startsWith('missed')).length === 2 ? true : undefined), 20_000, 'two missed rows');
-    expect(readFileSync(csv, 'utf8').split('\n').filter((l) => l.startsWith('completed'))).to.have.length(2);
+    const rows = (type: string) => (existsSync(csv) ? readFileSync(csv, 'utf8').split('\n').filter((l) => l.startsWith(type)).length : 0);
+    await eventually(() => (rows('missed') === fixtures.missed ? true : undefined), 20_000, `${fixtures.missed} missed rows`);
+    expect(rows('completed')).to.equal(fixtures.completed);
   });
 
   it('reports refused requests and exits 1; a bad URL is a usage error', async () => {

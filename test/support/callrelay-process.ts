@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -82,3 +84,24 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
 }
 
 export const basicAuth = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+
+/**
+ * The recorded scenarios of one platform's fixture folder without its subfolders (the truth table
+ * lives in `truth-table/`), copied to a temporary folder for `callrelay replay`, with what they
+ * add up to: requests sent and the call outcomes they must give.
+ */
+export function topLevelFixtures(platform: string): { dir: string; requests: number; missed: number; completed: number } {
+  const source = path.join(REPO_ROOT, 'packages', 'testkit', 'fixtures', platform);
+  const dir = mkdtempSync(path.join(tmpdir(), `callrelay-fixtures-${platform}-`));
+  const totals = { dir, requests: 0, missed: 0, completed: 0 };
+  for (const entry of readdirSync(source)) {
+    if (!entry.endsWith('.json')) continue;
+    const text = readFileSync(path.join(source, entry), 'utf8');
+    writeFileSync(path.join(dir, entry), text);
+    const fixture = JSON.parse(text) as { requests: unknown[]; expectOutcomes?: { missed: number; completed: number } };
+    totals.requests += fixture.requests.length;
+    totals.missed += fixture.expectOutcomes?.missed ?? 0;
+    totals.completed += fixture.expectOutcomes?.completed ?? 0;
+  }
+  return totals;
+}

@@ -32,7 +32,7 @@ describe('ingest server', () => {
   });
 
   it('answers 405 for a method the source does not take, 413 over the body limit, 404 elsewhere', async () => {
-    expect((await post('', 'GET')).status).to.equal(405);
+    expect((await post('', 'PUT')).status).to.equal(405);
     expect((await post(`{"pad":"${'x'.repeat(2000)}"}`)).status).to.equal(413);
     expect((await fetch(`${url}/hooks/nope`, { method: 'POST' })).status).to.equal(404);
   });

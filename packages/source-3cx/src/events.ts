@@ -42,5 +42,9 @@ export const USER_TYPES: Readonly<Record<string, string>> = {
   ext: 'ext', extension: 'ext', queue: 'queue', ivr: 'ivr', digitalreceptionist: 'ivr', ringgroup: 'ring-group', huntgroup: 'ring-group', other: 'other',
 };
 
-/** `Trtype` of a pickup → transfer kind; `NotDef` (or nothing) is a plain answer. */
-export const TRANSFER_TYPES: Readonly<Record<string, string>> = { attended: 'attended', blind: 'blind' };
+/**
+ * `Trtype` of a pickup → transfer kind; `NotDef` (or nothing) is a plain answer. The seed's JSON
+ * variant writes `Attended`; Creomate's add-on writes `Accomp` ("a call received through an
+ * accompanying transfer", i.e. attended) beside `Blind` and `NotDef`.
+ */
+export const TRANSFER_TYPES: Readonly<Record<string, string>> = { attended: 'attended', accomp: 'attended', blind: 'blind' };

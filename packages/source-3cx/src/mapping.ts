@@ -1,8 +1,8 @@
 import { badRequest, sha256Hex, type CallDirection, type CallEventDraft, type CallOutcome, type Party } from '@callrelay/core';
 import { idFromRecordingUrl, parseCallId, type ThreeCxCallId } from './call-id.js';
 import { EVENT_RULES, FINISH_TYPES, TRANSFER_TYPES, USER_TYPES, type EventRule } from './events.js';
-import { asText, EventParams, normalizeKey } from './params.js';
-import { localTimeToIso, parseTimestamp } from './time.js';
+import { asText, EventParams, normalizeKey, stableJson } from './params.js';
+import { localTimeToIso } from './time.js';
 import { parseDuration, parseFlag, readTitle } from './values.js';
 
 /** Source settings the mapping needs. */
@@ -27,7 +27,7 @@ export function mapThreeCxEvent(raw: Record<string, unknown>, options: ThreeCxMa
   const eventName = p.text('event');
   const id = p.text('id', 'callid');
   const urls = recordingUrls(p.value('fileurls', 'files', 'fileurl', 'file', 'recordingurl', 'recordingurls'));
-  if (!eventName && !id) throw badRequest('no event name (Event) and no call id (Id): not a 3CX WebhooksApi event');
+  if (!eventName && !id) throw badRequest('no event name (Event) and no call id (Id), and no CallType: neither a 3CX WebhooksApi event nor a 3CX CRM journal entry');
   // An event without a name but with recording files can only be a recording.
   const eventKey = eventName ? normalizeKey(eventName) : urls.length ? 'recording' : '';
   const rule: EventRule | undefined = EVENT_RULES[eventKey];
@@ -55,10 +55,13 @@ export function mapThreeCxEvent(raw: Record<string, unknown>, options: ThreeCxMa
     ...(eventName ? { status: eventName.toLowerCase() } : {}),
     raw,
   };
-  const occurredAt = parseTimestamp(p.value('timestamp', 'time', 'datetime', 'date', 'eventtime'), options.timeZone);
-  if (occurredAt) base.occurredAt = occurredAt;
+  // The add-on sends no event time (no variant documents one): `occurredAt` stays unset, so it is
+  // the receive time. Only the call's start, from the id, is read on the 3CX server's clock.
   const startedAt = ids.localStart && options.timeZone ? localTimeToIso(ids.localStart, options.timeZone) : undefined;
-  if (startedAt) base.startedAt = startedAt;
+  if (startedAt) {
+    base.startedAt = startedAt;
+    details.pbxClock = ['startedAt'];
+  }
   const flags = [...(ids.missing ? ['missing-id'] : []), ...(rule ? [] : ['unclassified'])];
   const keyOf = (...parts: (string | undefined)[]) => [ids.legId ?? ids.callId, eventKey, ...parts.map((part) => part ?? '')].join('|');
   // A recording's key does not depend on how it was announced (recording event, end event, bare URL).
@@ -184,7 +187,8 @@ function kindOf(user: string, userType: string | undefined, fallback: string | u
   return fallback;
 }
 
-function extensionParty(user: string, kind: string | undefined): Party {
+/** An extension, queue or IVR as a party (`extension` set when it is a number short enough to be one). */
+export function extensionParty(user: string, kind: string | undefined): Party {
   return { raw: user, ...(EXTENSION.test(user) ? { extension: user } : {}), ...(kind ? { kind } : {}) };
 }
 
@@ -214,13 +218,4 @@ function finish(draft: CallEventDraft, details: Record<string, unknown>, flags: 
   if (Object.keys(details).length) out.details = { ...details };
   if (flags.length) out.flags = [...flags];
   return out;
-}
-
-/** JSON with sorted keys, so that the same fields always hash the same. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }

@@ -1,16 +1,18 @@
 /**
  * Seconds of a WebhooksApi `Duration`: `mm:ss` as the seed shows (`00:06`), also `h:mm:ss` and
- * plain seconds. Undefined for blanks (a missed call's `"Duration": ""`) and unreadable text.
+ * plain seconds; the CRM journal's `[Duration]` is a .NET TimeSpan (`00:01:05`, possibly with a
+ * fraction: `00:01:05.4800000`). Undefined for blanks (a missed call's `"Duration": ""`) and
+ * unreadable text.
  */
 export function parseDuration(value: string | undefined): number | undefined {
   const text = value?.trim();
   if (!text) return undefined;
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text));
-  const m = /^(?:(\d+):)?(\d{1,3}):(\d{1,2})$/.exec(text);
+  const m = /^(?:(\d+):)?(\d{1,3}):(\d{1,2})(\.\d+)?$/.exec(text);
   if (!m) return undefined;
   const [hours, minutes, seconds] = [Number(m[1] ?? 0), Number(m[2]), Number(m[3])];
   if (seconds > 59 || (m[1] !== undefined && minutes > 59)) return undefined;
-  return hours * 3600 + minutes * 60 + seconds;
+  return hours * 3600 + minutes * 60 + Math.round(seconds + Number(m[4] ?? 0));
 }
 
 /** `True`/`False` as the add-on writes them (also booleans, `1`/`0`, `yes`/`no`). */

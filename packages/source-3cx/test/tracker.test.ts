@@ -1,46 +1,7 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
-import { callKey, decideOutcome, foldEvent, type CallEvent, type CallState } from '@callrelay/core';
 import { loadFixtures } from '@callrelay/testkit';
-import { fixture, fixtureEvents, shuffled } from './helpers.js';
-
-interface Folded { outcomes: CallEvent[]; states: Map<string, CallState> }
-
-/**
- * Folds events through the core's call tracker rules. `deferOutcome` is the settle window: the
- * outcome of an ended call is decided after every event was folded (the window has passed).
- * Outcomes are counted once per id, as the tracker emits them (a redelivery replays the same one).
- */
-function fold(events: readonly CallEvent[], deferOutcome: boolean): Folded {
-  const states = new Map<string, CallState>();
-  const outcomes = new Map<string, CallEvent>();
-  for (const event of events) {
-    const key = callKey(event);
-    const { state, derived } = foldEvent(states.get(key), event, { deferOutcome });
-    states.set(key, state);
-    if (deferOutcome) expect(derived, 'nothing is decided inside the settle window').to.have.length(0);
-    for (const outcome of derived) outcomes.set(outcome.id, outcome);
-  }
-  if (deferOutcome) {
-    for (const state of states.values()) {
-      for (const outcome of decideOutcome(state, { receivedAt: state.lastAt, occurredAt: state.lastAt })) outcomes.set(outcome.id, outcome);
-    }
-  }
-  return { outcomes: [...outcomes.values()], states };
-}
-
-function counts({ outcomes, states }: Folded): { missed: number; completed: number } {
-  const byType = { missed: outcomes.filter((o) => o.type === 'missed').length, completed: outcomes.filter((o) => o.type === 'completed').length };
-  // The final state agrees with what was emitted, and no call has two outcomes.
-  const emitted = { missed: 0, completed: 0 };
-  for (const state of states.values()) {
-    expect(Number(!!state.emitted.missed) + Number(!!state.emitted.completed), `${state.callId}: one outcome at most`).to.be.at.most(1);
-    if (state.emitted.missed) emitted.missed += 1;
-    if (state.emitted.completed) emitted.completed += 1;
-  }
-  expect(emitted).to.deep.equal(byType);
-  return byType;
-}
+import { counts, fixture, fixtureEvents, fold, shuffled } from './helpers.js';
 
 const SEEDS = [1, 2, 3, 7, 42, 99, 1234];
 
@@ -80,10 +41,25 @@ describe('3cx scenarios through the call tracker', () => {
       const { outcomes } = fold(shuffled(events, seed), true);
       expect(outcomes, `seed ${seed}`).to.have.length(1);
       expect(outcomes[0]).to.include({ type: 'completed', callId: '230307142318_40' });
-      // Not answeredBy: the core keeps the agent of whichever answer/transfer it folded last.
-      expect(outcomes[0]!.call).to.deep.include({ transfers: 1 });
+      expect(outcomes[0]!.call).to.deep.include({ transfers: 1, answeredBy: '204' });
       expect(outcomes[0]!.call!.legs).to.have.members(['230307142318_40-0', '230307142318_40-1', '230307142318_40-2']);
       expect(outcomes[0]!.call!.recordingUrls).to.have.length(2);
+    }
+  });
+
+  it('bug: Accomp (Creomate\'s attended transfer) counted as a plain answer: now one transfer, answered by the target, in any order and twice', async () => {
+    for (const [name, target] of [['json-attended-transfer-accomp', '107'], ['form-attended-transfer-accomp', '105']] as const) {
+      const events = (await fixtureEvents(fixture(name))).flat();
+      const transfer = events.find((e) => e.type === 'transferred');
+      expect(transfer, `${name}: the Accomp pickup is a transfer`).to.deep.include({ transfer: 'attended' });
+      expect(transfer!.agent!.extension).to.equal(target);
+      for (const seed of SEEDS) {
+        for (const order of [shuffled(events, seed), shuffled([...events, ...events], seed)]) {
+          const { outcomes } = fold(order, true);
+          expect(outcomes.map((o) => o.type), `${name} seed ${seed}`).to.deep.equal(['completed']);
+          expect(outcomes[0]!.call, `${name} seed ${seed}`).to.deep.include({ transfers: 1, answeredBy: target });
+        }
+      }
     }
   });
 

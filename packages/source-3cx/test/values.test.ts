@@ -1,6 +1,6 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
-import { idFromRecordingUrl, localTimeToIso, parseCallId, parseDuration, parseFlag, parseTimestamp, readTitle } from '@callrelay/source-3cx';
+import { compactLocalTime, idFromRecordingUrl, isoToLocalTime, localTimeToIso, numberKey, parseCallId, parseDuration, parseFlag, parsePbxTime, parseTimestamp, readTitle } from '@callrelay/source-3cx';
 
 describe('3cx ids, durations and times', () => {
   it('folds the legs -0, -1, -2 of one call into one call id and keeps the leg', () => {
@@ -32,6 +32,10 @@ describe('3cx ids, durations and times', () => {
     expect(parseDuration(undefined)).to.equal(undefined);
     expect(parseDuration('00:75')).to.equal(undefined);
     expect(parseDuration('soon')).to.equal(undefined);
+    // The CRM journal's [Duration] is a .NET TimeSpan.
+    expect(parseDuration('00:03:07')).to.equal(187);
+    expect(parseDuration('00:01:05.4800000')).to.equal(65);
+    expect(parseDuration('00:01:05.5000000')).to.equal(66);
   });
 
   it('reads Transfer flags', () => {
@@ -54,6 +58,23 @@ describe('3cx ids, durations and times', () => {
     expect(parseTimestamp('2023-03-07 14:23:18'), 'no zone, none configured: not guessed').to.equal(undefined);
     expect(parseTimestamp('2023-03-07 14:23:18', 'Europe/Prague')).to.equal('2023-03-07T13:23:18.000Z');
     expect(parseTimestamp('yesterday')).to.equal(undefined);
+  });
+
+  it('reads the 3CX server\'s times of the journal, and no time of year 1 (an unset .NET DateTime)', () => {
+    expect(parsePbxTime('2025-03-11T06:12:04Z')).to.equal('2025-03-11T06:12:04.000Z');
+    expect(parsePbxTime('0001-01-01T00:00:00Z')).to.equal(undefined);
+    expect(parsePbxTime('2025-03-11T09:12:04'), 'local, no zone configured').to.equal(undefined);
+    expect(parsePbxTime('2025-03-11T09:12:04', 'Europe/Istanbul')).to.equal('2025-03-11T06:12:04.000Z');
+  });
+
+  it('writes times and numbers the way both 3CX variants can be matched by', () => {
+    expect(compactLocalTime('2025-03-13T16:07:22')).to.equal('250313160722');
+    expect(compactLocalTime('13/03/2025 16:07')).to.equal(undefined);
+    expect(isoToLocalTime('2025-03-13T13:07:22Z', 'Europe/Istanbul')).to.equal('2025-03-13T16:07:22');
+    expect(isoToLocalTime('2025-07-13T13:07:22Z', 'Europe/Prague')).to.equal('2025-07-13T15:07:22');
+    expect(numberKey('05301112299')).to.equal(numberKey('+90 530 111 22 99')).and.equal('301112299');
+    expect(numberKey('202'), 'an extension').to.equal(undefined);
+    expect(numberKey('MAKECALL')).to.equal(undefined);
   });
 
   it('converts a local time in a zone to UTC, summer time included', () => {

@@ -64,6 +64,26 @@ describe('impactpbx mapping', () => {
     expect(mapImpactBody({ ...base, direction: 'Sideways', action: 'ring' }).direction).to.equal(undefined);
   });
 
+  it('offers an inbound call to the dialed extension from its originate on (tracker rule 1: started or ringing with an agent)', () => {
+    for (const action of ['originate', 'ring']) {
+      const draft = mapImpactBody({ ...base, dialed_user: '1001', action });
+      expect(draft.agent, action).to.deep.equal({ raw: '1001' });
+      expect(draft.direction, action).to.equal('inbound');
+    }
+  });
+
+  it('lets every hang-up end the call, on the caller\'s channel or another: the seed gives one hang-up per call, on the called channel', () => {
+    // In the seed the only hang-up has channel_uuid != originating_leg_uuid; reading that as "one leg
+    // ended" would leave every call open until the call timeout. A leg end cannot be told apart.
+    const onCalledChannel = mapImpactBody({ ...base, channel_uuid: 'b-leg', originating_leg_uuid: 'r1', dialed_user: '1001', action: 'hangup', cause: 'NO_ANSWER', duration: 0 });
+    const onCallerChannel = mapImpactBody({ ...base, channel_uuid: 'r1', originating_leg_uuid: 'r1', action: 'hangup', cause: 'ORIGINATOR_CANCEL' });
+    for (const draft of [onCalledChannel, onCallerChannel]) {
+      expect(draft.type).to.equal('ended');
+      expect(draft.endsCall).to.equal(undefined);
+      expect(draft.outcome).to.equal('no-answer');
+    }
+  });
+
   it("uses the platform's E.164 form only when it agrees with the raw number", () => {
     expect(platformE164('0035799123456', '+35799123456')).to.equal('+35799123456');
     expect(platformE164('99123456', '+35799123456'), 'national number, PBX knows the country').to.equal('+35799123456');

@@ -1,8 +1,11 @@
-import { allOf, defineSource, header, IpAllowList, parseJsonBody, readWebhookParams, secret, verifyBasicAuth, badRequest, z, type Source, type VerifyResult } from '@callrelay/core';
+import { allOf, defineSource, header, IpAllowList, secret, verifyBasicAuth, z, type IncomingWebhook, type Source, type VerifyResult } from '@callrelay/core';
 import { mapJambonzBody } from './mapping.js';
+import { isBodilessGet, readJambonzParams } from './request.js';
 import { verifyJambonzSignature } from './signature.js';
 
 export { mapJambonzBody } from './mapping.js';
+export { isQueueEvent } from './queue-event.js';
+export { readJambonzParams } from './request.js';
 export { verifyJambonzSignature, signJambonzPayload } from './signature.js';
 
 const secretList = z.union([secret(z.string().min(1)), z.array(secret(z.string().min(1))).min(1)]);
@@ -27,11 +30,11 @@ export const jambonzConfig = z.object({
 });
 export type JambonzConfig = z.output<typeof jambonzConfig>;
 
-/** The jambonz (and Graine, same protocol) call hook and call status hook. */
+/** The jambonz (and Graine, same protocol) call hook, call status hook and queue event webhook. */
 const jambonz = defineSource({
   type: 'jambonz',
   platform: 'jambonz',
-  description: 'jambonz / Graine call hook and call status hook (JSON), with Basic auth and Jambonz-Signature verification.',
+  description: 'jambonz / Graine call hook, call status hook and queue event webhook (JSON POST, or GET), with Basic auth and Jambonz-Signature verification.',
   config: jambonzConfig,
   example: { type: 'jambonz', auth: { basic: { username: 'jambonz', password: '${JAMBONZ_PASSWORD}' } } },
   create(config, context): Source {
@@ -39,23 +42,27 @@ const jambonz = defineSource({
     if (auth === 'none') context.logger.warn('source has auth: none; anyone who can reach the route can post calls');
     const allowList = auth !== 'none' && auth.allowIps ? new IpAllowList(auth.allowIps) : undefined;
     const secrets = auth !== 'none' && auth.webhookSecret ? [auth.webhookSecret].flat() : [];
+    const verifySignature = (request: IncomingWebhook, toleranceSeconds: number): VerifyResult => {
+      // jambonz signs `<t>.<JSON payload>` and sends that payload only as a body: a query string is
+      // covered by no signature, so accepting it would let a captured header vouch for any query.
+      if (isBodilessGet(request)) {
+        return { ok: false, reason: 'a GET without a body cannot be verified with Jambonz-Signature (jambonz signs a JSON body); use auth.basic or auth.allowIps for hooks set to GET, or set the hook to POST' };
+      }
+      return verifyJambonzSignature(header(request, 'jambonz-signature'), request.rawBody, { secrets, toleranceSeconds, nowMs: context.clock.now() });
+    };
     return {
-      methods: ['POST'],
+      // GET: jambonz lets an application's hooks use GET (docs: "call hook GET", query parameters).
+      methods: ['POST', 'GET'],
       verify(request): VerifyResult {
         if (auth === 'none') return { ok: true };
         return allOf(
           allowList ? allowList.verify(request) : { ok: true },
           auth.basic ? verifyBasicAuth(request, auth.basic) : { ok: true },
-          secrets.length
-            ? verifyJambonzSignature(header(request, 'jambonz-signature'), request.rawBody, { secrets, toleranceSeconds: auth.toleranceSeconds, nowMs: context.clock.now() })
-            : { ok: true },
+          secrets.length ? verifySignature(request, auth.toleranceSeconds) : { ok: true },
         );
       },
       parse(request) {
-        // jambonz posts JSON; a proxy or a test tool may send a form: accept both when unambiguous.
-        const body = request.contentType === 'application/json' ? parseJsonBody(request) : readWebhookParams(request);
-        if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('expected a JSON object with call_sid and call_status');
-        return [mapJambonzBody(body as Record<string, unknown>)];
+        return [mapJambonzBody(readJambonzParams(request))];
       },
       reply() {
         return { status: 200, body: config.callHookVerbs };

@@ -16,10 +16,12 @@ runSourceContract('jambonz (Basic auth)', {
   ],
 });
 
-runSourceContract('jambonz (Jambonz-Signature)', {
+// jambonz signs a JSON body; a GET with the parameters in its query string has none to sign, and
+// a source with a webhook secret refuses it (get.test.ts). Those fixtures run under Basic auth only.
+runSourceContract('jambonz (Jambonz-Signature; GET query-string fixtures left out: a query string is not signed)', {
   definition: jambonz,
   config: { auth: { webhookSecret: ['wh_old', 'wh_new'], toleranceSeconds: 300 } },
-  fixtures: loadFixtures('jambonz').slice(0, 3),
+  fixtures: loadFixtures('jambonz').filter((fixture) => fixture.requests.every((request) => request.body !== undefined)),
   authorize: (request) => ({ ...request, headers: { ...request.headers, 'jambonz-signature': signJambonzPayload(request.body ?? '', 'wh_new') } }),
   unauthorized: [
     { name: 'no signature', request: (_ok, unsigned) => unsigned },

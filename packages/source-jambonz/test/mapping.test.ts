@@ -48,6 +48,27 @@ describe('jambonz mapping', () => {
     expect(child.direction).to.equal(undefined);
   });
 
+  it('names the dialed agent on every status of an agent leg, and never lets its end end the call', () => {
+    // jambonz sends ringing on a child leg only on a 180/183: a busy (486/600), unregistered or
+    // unreachable (404/480) or cancelled (487) agent often has only trying, then the end.
+    const ends: Record<string, string> = { failed: 'failed', busy: 'busy', 'no-answer': 'no-answer', completed: 'answered' };
+    for (const status of ['queued', 'trying', 'ringing', 'early-media', 'in-progress', ...Object.keys(ends)]) {
+      const draft = mapJambonzBody({ call_sid: 'c', parent_call_sid: 'p', call_status: status, to: 'alice@sip.example.com', from: '+12125550166', direction: 'outbound' });
+      expect(draft.agent, status).to.deep.equal({ raw: 'alice@sip.example.com' });
+      expect(draft.callId, status).to.equal('p');
+      expect(draft.from, `${status}: the caller comes from the parent leg`).to.equal(undefined);
+      if (ends[status]) expect(draft, status).to.include({ type: 'ended', outcome: ends[status], endsCall: false });
+      else expect(draft.endsCall, status).to.equal(undefined);
+    }
+    expect(mapJambonzBody({ call_sid: 'c', parent_call_sid: 'p', call_status: 'trying' }).type).to.equal('started');
+  });
+
+  it('does not call a 487 caller-canceled on an agent leg or an outbound REST call (jambonz cancelled its own INVITE there)', () => {
+    expect(mapJambonzBody({ call_sid: 'p', direction: 'inbound', call_status: 'no-answer', sip_status: 487 }).hangupCause).to.equal('caller-canceled');
+    expect(mapJambonzBody({ call_sid: 'c', parent_call_sid: 'p', direction: 'outbound', call_status: 'no-answer', sip_status: 487 }).hangupCause, 'agent leg').to.equal(undefined);
+    expect(mapJambonzBody({ call_sid: 'r', direction: 'outbound', call_status: 'no-answer', sip_status: 487 }).hangupCause, 'REST call').to.equal(undefined);
+  });
+
   it('accepts real-world variants: camelCase keys, numbers as strings, epoch timestamps, no duration', () => {
     const draft = mapJambonzBody({ callSid: 'x', callStatus: 'completed', sipStatus: '200', timestamp: 1764000000, from: 12125551212 });
     expect(draft).to.include({ callId: 'x', type: 'ended', outcome: 'answered' });
@@ -76,6 +97,49 @@ describe('jambonz mapping', () => {
     expect(source.reply!(makeWebhook({ body: {} }), []).body).to.deep.equal(verbs);
     const plain = await jambonz.create(jambonz.config.parse({ auth: 'none' }) as never, testContext());
     expect(plain.reply!(makeWebhook({ body: {} }), []).body).to.deep.equal([]);
+  });
+});
+
+describe('jambonz queue event webhook', () => {
+  const call = {
+    call_sid: 'q1', direction: 'inbound', from: '+12125550166', to: '+14155550100', sip_status: 200, sip_reason: 'OK', call_status: 'in-progress',
+  };
+
+  it('maps a join to the queue being offered the call, not to an answer', () => {
+    const draft = mapJambonzBody({ event: 'join', queue: 'support', length: 3, join_time: 1764000000000, ...call });
+    expect(draft).to.include({ type: 'ringing', callId: 'q1', status: 'queue-join', direction: 'inbound' });
+    expect(draft.agent).to.deep.equal({ raw: 'support', kind: 'queue' });
+    expect(draft.flags, 'the in-progress of the spread call fields is not an answer by the app').to.equal(undefined);
+    expect(draft.outcome).to.equal(undefined);
+    expect(draft.dedupeKey).to.not.equal(mapJambonzBody(call).dedupeKey);
+    const retry = mapJambonzBody({ event: 'join', queue: 'support', length: 4, join_time: 1764000000000, ...call });
+    const rejoin = mapJambonzBody({ event: 'join', queue: 'support', length: 1, join_time: 1764000090000, ...call });
+    expect(retry.dedupeKey, 'a retry of the same join').to.equal(draft.dedupeKey);
+    expect(rejoin.dedupeKey, 'joining the queue again later').to.not.equal(draft.dedupeKey);
+  });
+
+  it('maps an abandoned leave to the end of the queue\'s offer only, whatever call status it carries', () => {
+    const draft = mapJambonzBody({ event: 'leave', queue: 'support', length: 0, leave_reason: 'abandoned', ...call, call_status: 'completed', duration: 47 });
+    expect(draft).to.include({ type: 'ended', outcome: 'no-answer', endsCall: false, status: 'queue-leave-abandoned' });
+    expect(draft.talkSeconds).to.equal(undefined);
+    expect(draft.agent).to.deep.equal({ raw: 'support', kind: 'queue' });
+    const unknownReason = mapJambonzBody({ event: 'leave', queue: 'support', leave_reason: 'teleported', ...call });
+    expect(unknownReason, 'an unknown reason is not an answer').to.include({ type: 'ended', endsCall: false, outcome: 'no-answer' });
+  });
+
+  it('maps a dequeue to an agent answering: the caller of an inbound agent call, the callee of an outbound one', () => {
+    const inbound = mapJambonzBody({ event: 'leave', queue: 'support', leave_reason: 'dequeued', dequeuer: { call_sid: 'a1', direction: 'inbound', from: '1001', to: '+14155550199' }, ...call });
+    expect(inbound).to.include({ type: 'answered', status: 'queue-leave-dequeued' });
+    expect(inbound.agent).to.deep.equal({ raw: '1001' });
+    expect(inbound.flags).to.equal(undefined);
+    const outbound = mapJambonzBody({ event: 'leave', queue: 'support', leave_reason: 'dequeued', dequeuer: { call_sid: 'a2', direction: 'outbound', from: '+14155550100', to: 'alice@sip.example.com' }, ...call });
+    expect(outbound.agent).to.deep.equal({ raw: 'alice@sip.example.com' });
+    const anonymous = mapJambonzBody({ event: 'leave', queue: 'support', leave_reason: 'dequeued', ...call });
+    expect(anonymous.agent).to.deep.equal({ raw: 'support', kind: 'queue' });
+  });
+
+  it('reads an event field without a queue as a plain status hook', () => {
+    expect(mapJambonzBody({ event: 'join', ...call })).to.include({ type: 'answered', status: 'in-progress' });
   });
 });
 

@@ -1,20 +1,30 @@
 import { allOf, defineSource, IpAllowList, verifySharedToken, type Source, type VerifyResult } from '@callrelay/core';
 import { signalWireConfig } from './config.js';
-import { mapSignalWireParams } from './mapping.js';
+import { replyToAction } from './action-reply.js';
 import { readSignalWireParams } from './params.js';
 import { verifySignalWireSignature } from './signature.js';
-import { signedUrl } from './signed-url.js';
+import { signedUrls } from './signed-url.js';
+import { mapSignalWireWebhook } from './webhook.js';
 
 export { signalWireConfig, type SignalWireConfig, type SignalWireAuth } from './config.js';
 export { mapSignalWireParams, STATUS_MAP } from './mapping.js';
+export { mapSignalWireWebhook } from './webhook.js';
+export { mapDialAction, DIAL_CALL_STATUS } from './dial-action.js';
+export { mapEnqueueAction, QUEUE_RESULT } from './enqueue-action.js';
+export { mapRecordingCallback } from './recording.js';
+export { mapSwmlEvent } from './swml.js';
 export { verifySignalWireSignature, signSignalWireRequest, twilioSigningString, SIGNATURE_HEADERS, SHA256_SIGNATURE_HEADER } from './signature.js';
-export { signedUrl, urlVariants } from './signed-url.js';
+export { signedUrls, urlVariants, withPublicUrl } from './signed-url.js';
 
-/** SignalWire (and Twilio-compatible) voice status callbacks: form, JSON or GET query string. */
+/**
+ * SignalWire call webhooks: voice status callbacks (Twilio-compatible; form, JSON or GET query
+ * string), `<Dial>`/`<Enqueue>` action callbacks, recording status callbacks, and SWML / Call Fabric
+ * call-state events (JSON).
+ */
 const signalwire = defineSource({
   type: 'signalwire',
   platform: 'signalwire',
-  description: 'SignalWire voice status callbacks (Twilio-compatible; form, JSON or GET), verified by X-SignalWire-Signature.',
+  description: 'SignalWire call webhooks (status, <Dial>/<Enqueue> action and recording callbacks; SWML call-state events), verified by X-SignalWire-Signature.',
   config: signalWireConfig,
   example: { type: 'signalwire', auth: { signingKey: '${SIGNALWIRE_SIGNING_KEY}' }, publicUrl: 'https://hooks.example.com/hooks/signalwire' },
   create(config, context): Source {
@@ -31,11 +41,14 @@ const signalwire = defineSource({
         return allOf(
           allowList ? allowList.verify(request) : { ok: true },
           token ? verifySharedToken(request, { token: token.value, header: token.header, queryParam: token.queryParam }) : { ok: true },
-          keys.length ? verifySignalWireSignature(request, { keys, url: signedUrl(request.url, config.publicUrl) }) : { ok: true },
+          keys.length ? verifySignalWireSignature(request, { keys, urls: signedUrls(request, config.publicUrl) }) : { ok: true },
         );
       },
       parse(request) {
-        return [mapSignalWireParams(readSignalWireParams(request, tokenQueryParam))];
+        return mapSignalWireWebhook(readSignalWireParams(request, tokenQueryParam));
+      },
+      reply(request) {
+        return replyToAction(request, tokenQueryParam) ?? {};
       },
     };
   },

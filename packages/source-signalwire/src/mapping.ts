@@ -1,5 +1,5 @@
 import { badRequest, type CallDirection, type CallEventDraft, type CallEventType, type CallOutcome, type Party } from '@callrelay/core';
-import { int, keyForm, num, pick, text, time } from './values.js';
+import { has, int, keyForm, num, pick, text, time } from './values.js';
 
 /** How each `CallStatus` maps onto the canonical model (docs/connectors/signalwire.md). */
 export const STATUS_MAP: Readonly<Record<string, { type: CallEventType; outcome?: CallOutcome }>> = {
@@ -18,7 +18,7 @@ export const STATUS_MAP: Readonly<Record<string, { type: CallEventType; outcome?
   cancelled: { type: 'ended', outcome: 'canceled' },
 };
 
-const DIRECTIONS: Readonly<Record<string, CallDirection>> = {
+export const DIRECTIONS: Readonly<Record<string, CallDirection>> = {
   inbound: 'inbound',
   'outbound-api': 'outbound',
   'outbound-dial': 'outbound',
@@ -37,11 +37,11 @@ const MEDIA_KEYS = [
 const MEDIA_BY_FORM = new Map(MEDIA_KEYS.map((k) => [keyForm(k), k]));
 
 /** `in_progress`, `In-Progress` and `in-progress` are the same status. */
-function normalizeStatus(value: unknown): string | undefined {
+export function normalizeStatus(value: unknown): string | undefined {
   return text(value)?.toLowerCase().replace(/[_\s]+/g, '-');
 }
 
-function party(raw: unknown, name?: unknown): Party | undefined {
+export function party(raw: unknown, name?: unknown): Party | undefined {
   const value = text(raw);
   if (!value) return undefined;
   const caller = text(name);
@@ -55,7 +55,7 @@ function detailValue(value: unknown): unknown {
   return typeof value === 'boolean' ? value : text(value);
 }
 
-function collectDetails(params: Record<string, unknown>): Record<string, unknown> | undefined {
+export function collectDetails(params: Record<string, unknown>): Record<string, unknown> | undefined {
   const details: Record<string, unknown> = {};
   for (const key of DETAIL_KEYS) {
     const value = key === 'SequenceNumber' || key === 'RecordingDuration' ? detailValue(pick(params, key)) : text(pick(params, key));
@@ -117,7 +117,7 @@ export function mapSignalWireParams(params: Record<string, unknown>): CallEventD
     if (to) draft.agent = to;
     if (type === 'ended') draft.endsCall = false;
   } else {
-    const direction = DIRECTIONS[text(pick(params, 'Direction'))?.toLowerCase() ?? ''];
+    const direction = callDirection(params, status);
     if (direction) draft.direction = direction;
     // The caller's leg of an inbound call is answered by your cXML/LaML application, not by a
     // person: the call tracker counts a person's answer (an agent leg) for missed/completed.
@@ -142,4 +142,16 @@ export function mapSignalWireParams(params: Record<string, unknown>): CallEventD
   const details = collectDetails(params);
   if (details) draft.details = details;
   return draft;
+}
+
+/**
+ * The direction of the caller's leg. A phone number's own status callback (the "incoming call
+ * status callback": only `completed` or `failed`) carries no `Direction` at all; it is only sent
+ * for inbound calls, and every other voice callback names its direction. So a status on a leg
+ * without a parent and without `Direction` is read as inbound: reading it as unknown would make an
+ * unanswered inbound call produce no missed call at all.
+ */
+export function callDirection(params: Record<string, unknown>, status: string | undefined): CallDirection | undefined {
+  if (!has(params, 'Direction')) return status ? 'inbound' : undefined;
+  return DIRECTIONS[text(pick(params, 'Direction'))?.toLowerCase() ?? ''];
 }

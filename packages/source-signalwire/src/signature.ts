@@ -58,10 +58,11 @@ function expectedSha256Signature(key: string, url: string, rawBody: Buffer): str
 /**
  * Verifies a SignalWire request signature against any of the configured signing keys (rotation).
  * Passes when one presented signature header (`X-SignalWire-Signature`, `X-Twilio-Signature`,
- * `X-SignalWire-Sha256-Signature`) matches what one key computes over `url`. Every comparison runs
- * (no early exit) so timing does not tell which key or scheme matched.
+ * `X-SignalWire-Sha256-Signature`) matches what one key computes over one of `urls` (the readings
+ * of the URL SignalWire called: {@link signedUrls}). Every comparison runs (no early exit) so
+ * timing does not tell which key, URL or scheme matched.
  */
-export function verifySignalWireSignature(request: IncomingWebhook, options: { keys: readonly string[]; url: string }): VerifyResult {
+export function verifySignalWireSignature(request: IncomingWebhook, options: { keys: readonly string[]; urls: readonly string[] }): VerifyResult {
   const sha1 = SIGNATURE_HEADERS.map((name) => header(request, name)).filter((v): v is string => !!v && v.trim() !== '').map((v) => v.trim());
   const sha256 = header(request, SHA256_SIGNATURE_HEADER)?.trim().toLowerCase();
   if (!sha1.length && !sha256) {
@@ -69,14 +70,14 @@ export function verifySignalWireSignature(request: IncomingWebhook, options: { k
   }
   let ok = false;
   for (const key of options.keys) {
-    for (const url of urlVariants(options.url)) {
+    for (const url of options.urls.flatMap(urlVariants)) {
       for (const expected of expectedSha1Signatures(key, url, request)) {
         for (const presented of sha1) ok = safeEqual(presented, expected) || ok;
       }
       if (sha256) ok = safeEqual(sha256, expectedSha256Signature(key, url, request.rawBody)) || ok;
     }
   }
-  return ok ? { ok: true } : { ok: false, reason: `signature does not match any configured signing key for ${stripQuery(options.url)} (behind a proxy, set publicUrl)` };
+  return ok ? { ok: true } : { ok: false, reason: `signature does not match any configured signing key for ${stripQuery(options.urls[0] ?? '')} (behind a proxy, set publicUrl)` };
 }
 
 /** The URL without its query string: queries may carry tokens, which stay out of logs. */

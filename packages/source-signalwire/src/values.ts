@@ -4,5 +4,5 @@
  * SignalWire documents RFC 2822 times; ISO text and Unix time are accepted too.
  */
 export {
-  fieldKeyForm as keyForm, pickField as pick, fieldText as text, fieldNumber as num, fieldInt as int, fieldTime as time,
+  fieldKeyForm as keyForm, pickField as pick, hasField as has, fieldText as text, fieldNumber as num, fieldInt as int, fieldTime as time,
 } from '@callrelay/core';

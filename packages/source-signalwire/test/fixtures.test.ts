@@ -1,12 +1,15 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
-import { loadFixtures, webhookFromFixture, type WebhookFixture } from '@callrelay/testkit';
+import { loadFixtures, TRUTH_TABLE_SCENARIOS, webhookFromFixture, type WebhookFixture } from '@callrelay/testkit';
 import type { CallEvent } from '@callrelay/core';
 import { documentedSignature, eventsOf, hexSignature, sourceFor, trackerOutcomes } from './signer.js';
 
 const KEY = 'PSKfixture000000000000000000000000';
 const CONFIG = { auth: { signingKey: KEY } };
-const fixtures = loadFixtures('signalwire');
+const all = loadFixtures('signalwire');
+/** The fixtures of the seed document; the truth-table cells are checked below and by the contract suite. */
+const fixtures = all.filter((f) => !f.truthTable);
+const truthTable = all.filter((f) => f.truthTable);
 const byName = (name: string): WebhookFixture => fixtures.find((f) => f.name === `signalwire/${name}`)!;
 
 /** Every request of a fixture, signed as SignalWire signs it, verified and parsed. */
@@ -37,7 +40,7 @@ describe('signalwire fixtures (seed 002)', () => {
     it(`verifies and maps ${fixture.name} with the documented types and call outcome`, async () => {
       const events = await run(fixture);
       fixture.requests.forEach((request, i) => expect(events[i]!.map((e) => e.type), `${request.step}`).to.deep.equal(request.expectTypes));
-      expect(trackerOutcomes(events.flat())).to.deep.equal(fixture.expectOutcomes);
+      expect(await trackerOutcomes(events.flat())).to.deep.equal(fixture.expectOutcomes);
     });
   }
 
@@ -87,5 +90,53 @@ describe('signalwire fixtures (seed 002)', () => {
     const completed = (await run(byName('get-outbound-api-answered'))).flat().at(-1)!;
     expect(completed).to.include({ outcome: 'answered', talkSeconds: 18, direction: 'outbound' });
     expect(completed.raw).to.include({ CallStatus: 'completed', CallDuration: '18' });
+  });
+});
+
+describe('signalwire truth-table fixtures', () => {
+  const ROWS = ['signalwire-final-only', 'signalwire-all-events', 'signalwire-dial-action', 'signalwire-swml'];
+
+  it('fill every cell of the SignalWire rows that the configuration can express, one file per cell', () => {
+    const cells = truthTable.map((f) => `${f.truthTable!.row}/${f.truthTable!.scenario}`);
+    expect(new Set(cells).size, 'one fixture per cell').to.equal(cells.length);
+    // Queue abandon is invisible to status callbacks alone (no leg exists until an agent dequeues).
+    const notExpressible = new Set(['signalwire-final-only/queue-abandon', 'signalwire-all-events/queue-abandon']);
+    for (const row of ROWS) {
+      for (const scenario of TRUTH_TABLE_SCENARIOS) {
+        const cell = `${row}/${scenario}`;
+        expect(cells.includes(cell), cell).to.equal(!notExpressible.has(cell));
+      }
+    }
+  });
+
+  for (const fixture of truthTable) {
+    it(`${fixture.name}: named for its cell, cited, with expected types, outcomes and distinct call ids`, () => {
+      expect(fixture.name).to.equal(`signalwire/truth-table/${fixture.truthTable!.row}/${fixture.truthTable!.scenario}`);
+      expect(fixture.cites, 'cites').to.be.an('array').that.is.not.empty;
+      expect(fixture.expectOutcomes).to.be.an('object');
+      for (const request of fixture.requests) expect(request.expectTypes, request.step).to.be.an('array');
+      if (fixture.truthTable!.scenario === 'voicemail') expect(fixture.expectOutcomeFlags).to.deep.equal(['voicemail']);
+      if (fixture.truthTable!.scenario === 'outbound-unanswered') expect(fixture.expectOutcomes).to.deep.equal({ missed: 0, completed: 0 });
+    });
+  }
+
+  it('no two cells share a call id', async () => {
+    const owner = new Map<string, string>();
+    for (const fixture of truthTable) {
+      for (const event of (await run(fixture)).flat()) {
+        const seen = owner.get(event.callId);
+        expect(seen === undefined || seen === fixture.name, `${event.callId} in ${seen} and ${fixture.name}`).to.equal(true);
+        owner.set(event.callId, fixture.name);
+      }
+    }
+  });
+
+  it('final-only, the key case: parent completed (answered by the app, no Direction) + agents no-answer/busy/failed, no ringing anywhere', async () => {
+    const events = (await run(truthTable.find((f) => f.name.endsWith('signalwire-final-only/app-answered-agents-no-answer'))!)).flat();
+    expect(events.map((e) => e.type)).to.not.include('ringing');
+    const parent = events.at(-1)!;
+    expect(parent).to.include({ type: 'ended', outcome: 'answered', direction: 'inbound' });
+    expect(parent.flags).to.deep.equal(['answered-by-app']);
+    expect(events.slice(0, -1).map((e) => [e.outcome, e.endsCall])).to.deep.equal([['no-answer', false], ['busy', false], ['failed', false]]);
   });
 });

@@ -38,6 +38,17 @@ describe('signalwire mapping', () => {
     expect(mapSignalWireParams({ CallSid: 'CA1', CallStatus: 'ringing', Direction: 'sideways' }).direction).to.equal(undefined);
   });
 
+  it('reads the phone number\'s own status callback (no Direction) as the inbound caller\'s leg, answered by the app', () => {
+    // The "incoming call status callback" sends only CallSid, AccountSid, From, To, Timestamp, CallStatus, CallDuration, AudioInMos.
+    const end = mapSignalWireParams({ CallSid: 'CA1', AccountSid: 'AC1', From: '+12125550147', To: '+14155550123', Timestamp: 'Thu, 04 Apr 2024 18:32:15 +0000', CallStatus: 'completed', CallDuration: '142', AudioInMos: '4.5' });
+    expect(end).to.include({ type: 'ended', outcome: 'answered', direction: 'inbound', talkSeconds: 142 });
+    expect(end.flags).to.deep.equal(['answered-by-app']);
+    expect(mapSignalWireParams({ CallSid: 'CA1', CallStatus: 'failed' }).direction).to.equal('inbound');
+    expect(mapSignalWireParams({ CallSid: 'c', ParentCallSid: 'CA1', CallStatus: 'busy' }).direction, 'a dialed leg never sets it').to.equal(undefined);
+    expect(mapSignalWireParams({ CallSid: 'CA1', RecordingUrl: 'https://x/r' }).direction, 'nor does a recording').to.equal(undefined);
+    expect(mapSignalWireParams({ CallSid: 'CA1', CallStatus: 'completed', Direction: 'outbound-api' }).direction).to.equal('outbound');
+  });
+
   it('keeps CallDuration as talk time of a completed call, and 0 for an end that was never answered', () => {
     expect(mapSignalWireParams({ CallSid: 'a', CallStatus: 'completed', CallDuration: '73' }).talkSeconds).to.equal(73);
     expect(mapSignalWireParams({ CallSid: 'a', CallStatus: 'completed' }).talkSeconds, 'no duration sent').to.equal(undefined);

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { finalizeEvents, foldEvent, type CallEvent, type CallState, type IncomingWebhook } from '@callrelay/core';
+import { finalizeEvents, type CallEvent, type IncomingWebhook } from '@callrelay/core';
 import signalwire from '@callrelay/source-signalwire';
-import { testContext } from '@callrelay/testkit';
+import { countOutcomes, testContext, trackCalls } from '@callrelay/testkit';
 
 /**
  * Twilio's documented request signature, written here independently of the source under test:
@@ -37,14 +37,7 @@ export async function eventsOf(config: Record<string, unknown>, request: Incomin
   return finalizeEvents(await source.parse(request), { sourceId: 'sw', platform: 'signalwire', defaultCountry, rawBody: request.rawBody, receivedAt: request.receivedAt });
 }
 
-/** Folds events in order through the call tracker and counts the outcomes it derives. */
-export function trackerOutcomes(events: readonly CallEvent[]): { missed: number; completed: number } {
-  const states = new Map<string, CallState>();
-  const counts = { missed: 0, completed: 0 };
-  for (const event of events) {
-    const { state, derived } = foldEvent(states.get(event.callId), event);
-    states.set(event.callId, state);
-    for (const outcome of derived) counts[outcome.type as 'missed' | 'completed'] += 1;
-  }
-  return counts;
+/** Runs events in order through the real call tracker (settle window, quiet rule) and counts its outcomes. */
+export async function trackerOutcomes(events: readonly CallEvent[]): Promise<{ missed: number; completed: number }> {
+  return countOutcomes(await trackCalls(events));
 }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TruthTableRow, TruthTableScenario } from './truth-table.js';
 
 /** One recorded webhook request of a scenario. */
 export interface FixtureRequest {
@@ -44,34 +45,6 @@ export interface WebhookFixture {
   sourceConfig?: Record<string, unknown>;
 }
 
-/** Platform configurations of the truth table: one platform with one way of sending its webhooks. */
-export const TRUTH_TABLE_ROWS = [
-  'signalwire-final-only',   // StatusCallback without StatusCallbackEvent: only the final status per leg
-  'signalwire-all-events',   // StatusCallbackEvent="initiated ringing answered completed"
-  'signalwire-dial-action',  // the <Dial action> callback (DialCallStatus) on the same route
-  'signalwire-swml',         // SWML / Call Fabric call-state webhooks (JSON, params.call_state)
-  'jambonz',                 // call status hook, dial without answerOnBridge
-  'jambonz-answer-on-bridge',// dial with answerOnBridge: no status webhook for the caller's leg
-  '3cx-addon',               // the WebhooksApi add-on
-  '3cx-crm-journal',         // 3CX's own CRM integration template: one journal request per call
-  'impactpbx',
-] as const;
-export type TruthTableRow = (typeof TRUTH_TABLE_ROWS)[number];
-
-/** Scenarios of the truth table (columns). */
-export const TRUTH_TABLE_SCENARIOS = [
-  'caller-hangs-up-ringing',     // the caller gives up while phones ring
-  'nobody-answers',              // rings out: the agent(s) never pick up
-  'agent-busy',                  // the agent's phone answers busy (486/600)
-  'agents-unregistered',         // no agent reachable (not registered, 404/480)
-  'queue-abandon',               // the caller hangs up while waiting in a queue
-  'voicemail',                   // nobody answered; the caller left a voicemail (a recording)
-  'answered-directly',           // an agent answers
-  'answered-after-transfer',     // answered, then transferred to another agent who answers
-  'app-answered-agents-no-answer', // the platform's application answered, dialed agents, none answered
-  'outbound-unanswered',         // an outbound call nobody answered: never a missed call
-] as const;
-export type TruthTableScenario = (typeof TRUTH_TABLE_SCENARIOS)[number];
 
 /** Folder of the fixtures shipped with @callrelay/testkit. */
 export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');

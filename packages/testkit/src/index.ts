@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export * from './fixtures.js';
+export * from './truth-table.js';
 export * from './webhook.js';
 export * from './context.js';
 export * from './memory-store.js';

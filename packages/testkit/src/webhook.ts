@@ -11,9 +11,18 @@ export function makeWebhook(input: {
   query?: Record<string, string> | string;
   remoteAddress?: string;
 } = {}): IncomingWebhook {
-  const url = new URL(input.url ?? 'http://127.0.0.1:8080/hooks/test');
-  if (typeof input.query === 'string') url.search = input.query;
-  else if (input.query) for (const [k, v] of Object.entries(input.query)) url.searchParams.set(k, v);
+  const given = input.url ?? 'http://127.0.0.1:8080/hooks/test';
+  const url = new URL(given);
+  // The request-target as a client would send it: the given URL's path and query, not re-encoded.
+  let target = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^#]*)/i.exec(given)?.[1] || '/';
+  if (typeof input.query === 'string') {
+    url.search = input.query;
+    target = `${target.split('?')[0]}${input.query ? `?${input.query}` : ''}`;
+  }
+  else if (input.query) {
+    for (const [k, v] of Object.entries(input.query)) url.searchParams.set(k, v);
+    target = `${url.pathname}${url.search}`;
+  }
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = v;
   const rawBody = input.body === undefined ? Buffer.alloc(0)
@@ -28,6 +37,7 @@ export function makeWebhook(input: {
   return {
     method: input.method ?? (rawBody.length ? 'POST' : 'GET'),
     url: url.toString(),
+    target,
     path: url.pathname,
     headers,
     query,

@@ -109,6 +109,7 @@ export class IngestServer {
     return {
       method: ctx.method,
       url: url.toString(),
+      target: ctx.req.url ?? ctx.originalUrl,
       path: ctx.path,
       headers: ctx.headers as IncomingWebhook['headers'],
       query,

@@ -6,6 +6,12 @@ export interface IncomingWebhook {
   method: string;
   /** The URL as the server saw it (scheme and host from the request or proxy headers). */
   url: string;
+  /**
+   * The request-target exactly as received: path and query string, byte for byte. `url` went
+   * through the WHATWG URL parser, which re-encodes some characters (`'` in a query becomes
+   * `%27`); a signature over the URL as the platform called it needs this one.
+   */
+  target: string;
   path: string;
   /** Lower-cased header names. */
   headers: Record<string, string | string[] | undefined>;
