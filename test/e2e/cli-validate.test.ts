@@ -41,6 +41,44 @@ describe('callrelay validate', function () {
     expect(result.stderr).to.match(/three-mistakes\.yaml:14:\d+: server\.port/);
   });
 
+  it('refuses the typo of issue 10, `when: { type: mised, direcion: inbound }`, with line, column, the valid values and a did-you-mean', async () => {
+    const config = file('when-typo.yaml', [
+      'sources:',
+      '  pbx:',
+      '    type: jambonz',
+      '    auth: none',
+      'sinks:',
+      '  alerts:',
+      '    type: console',
+      'pipelines:',
+      '  missed:',
+      '    from: [pbx]',
+      '    when: { type: mised, direcion: inbound }', // line 11: `mised` at column 19, `direcion` at 26
+      '    to: [alerts]',
+      '',
+    ].join('\n'));
+    const result = await runCli(['validate', config]);
+    expect(result.code, result.stderr).to.equal(2);
+    expect(result.stderr).to.match(/2 errors in .*when-typo\.yaml:/);
+    expect(result.stderr).to.include(
+      'when-typo.yaml:11:19: pipelines.missed.when.type: unknown type "mised" '
+      + '(expected one of started, ringing, answered, transferred, ended, recording, missed, completed, unknown, found string "mised") [CONFIG_WHEN_UNKNOWN_VALUE]\n'
+      + '    hint: did you mean "missed"?',
+    );
+    const field = /when-typo\.yaml:11:26: pipelines\.missed\.when\.direcion: unknown event field "direcion" \(expected (.*)\) \[CONFIG_WHEN_UNKNOWN_FIELD\]\n {4}hint: did you mean "direction"\?/.exec(result.stderr);
+    expect(field, result.stderr).to.not.equal(null);
+    for (const path of ['type', 'direction', 'outcome', 'from.{raw, e164, extension, kind, name}', 'agent.{', 'talkSeconds', 'details.<any key>']) expect(field![1]).to.include(path);
+  });
+
+  it('reports a missing from together with an unknown sink in to of the same pipeline', async () => {
+    const config = file('no-from.yaml', 'sources:\n  pbx:\n    type: jambonz\n    auth: none\nsinks:\n  alerts:\n    type: console\npipelines:\n  missed:\n    to: [alertz]\n');
+    const result = await runCli(['validate', config]);
+    expect(result.code, result.stderr).to.equal(2);
+    expect(result.stderr).to.match(/2 errors in /);
+    expect(result.stderr).to.match(/no-from\.yaml:9:3: pipelines\.missed\.from: required key is missing/);
+    expect(result.stderr).to.match(/no-from\.yaml:10:10: pipelines\.missed\.to\.0: no sink with id "alertz" \[CONFIG_UNKNOWN_SINK\]\n {4}hint: did you mean "alerts"\?/);
+  });
+
   it('names an unknown connector type and lists the installed ones', async () => {
     const config = file('unknown.yaml', 'sources:\n  pbx:\n    type: asterisk\n    auth: none\nsinks:\n  out:\n    type: console\npipelines:\n  all:\n    from: [pbx]\n    to: [out]\n');
     const result = await runCli(['validate', config]);

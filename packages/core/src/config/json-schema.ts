@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ConnectorRegistry } from '../plugin/registry.js';
 import type { AnyConnectorDefinition } from '../plugin/define.js';
 import { logSchema, pipelineSchema, serverSchema, sinkBaseShape, sourceBaseShape, storeBaseShape, trackerSchema } from './schema.js';
+import { WHEN_SCHEMA_REF, whenJsonSchema } from './when-json-schema.js';
 
 const ID_PATTERN = '^[a-z0-9][a-z0-9_-]*$';
 
@@ -29,7 +30,10 @@ export function configJsonSchema(registry: ConnectorRegistry): Record<string, un
     return variants.length ? { anyOf: variants } : { type: 'object' };
   };
   const pipeline = toJson(pipelineSchema) as { properties?: Record<string, unknown> };
-  if (pipeline.properties) pipeline.properties.transforms = { type: 'array', items: oneOfKind('transform', {}) };
+  if (pipeline.properties) {
+    pipeline.properties.transforms = { type: 'array', items: oneOfKind('transform', {}) };
+    pipeline.properties.when = { $ref: WHEN_SCHEMA_REF };
+  }
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'callrelay configuration',
@@ -45,5 +49,6 @@ export function configJsonSchema(registry: ConnectorRegistry): Record<string, un
       log: toJson(logSchema),
       tracker: toJson(trackerSchema),
     },
+    $defs: { when: whenJsonSchema() },
   };
 }

@@ -7,6 +7,9 @@ import type { ConnectorRegistry } from '../plugin/registry.js';
 import type { SourceDefinition, SinkDefinition, TransformDefinition, StoreDefinition, ConnectorKind, AnyConnectorDefinition } from '../plugin/define.js';
 import { interpolateEnv } from './env.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
+import { describeValue as describe } from './describe-value.js';
+import { didYouMean } from './did-you-mean.js';
+import { validateWhen, type WhenContext } from './when-validation.js';
 import {
   isSecret, rootSchema, idSchema, pipelineSchema, sourceBaseShape, sinkBaseShape, storeBaseShape,
   type DeliveryOptions, type WhenClause,
@@ -91,8 +94,8 @@ export async function parseConfig(
   }
 
   const data: unknown = doc.toJS() ?? {};
-  const report = (pathParts: (string | number)[], message: string, extra: Partial<ConfigIssue> = {}) => {
-    issues.push({ file, ...locate(doc, pathParts, at), path: pathParts.join('.'), message, ...extra });
+  const report = (pathParts: (string | number)[], message: string, extra: Partial<ConfigIssue> = {}, target: 'key' | 'value' = 'key') => {
+    issues.push({ file, ...locate(doc, pathParts, at, target), path: pathParts.join('.'), message, ...extra });
   };
   const reportZod = (prefix: (string | number)[], error: z.ZodError, value: unknown) => {
     for (const issue of error.issues) reportZodIssue(prefix, issue, value, report);
@@ -107,7 +110,10 @@ export async function parseConfig(
   const input = data as Record<string, unknown>;
   const sections = rootSchema.shape;
   for (const key of Object.keys(input)) {
-    if (!(key in sections)) report([key], `unknown top-level key "${key}"`, { expected: Object.keys(sections).filter((k) => k !== '$schema').join(', ') });
+    if (!(key in sections)) {
+      const hint = didYouMean(key, Object.keys(sections));
+      report([key], `unknown top-level key "${key}"`, { expected: Object.keys(sections).filter((k) => k !== '$schema').join(', '), ...(hint ? { hint } : {}) });
+    }
   }
   const entries = <T>(key: 'sources' | 'sinks' | 'pipelines', schema: z.ZodType<T>): Record<string, T> => {
     const value = input[key];
@@ -136,7 +142,8 @@ export async function parseConfig(
   const root = {
     sources: entries('sources', connectorEntry),
     sinks: entries('sinks', connectorEntry),
-    pipelines: entries('pipelines', pipelineSchema),
+    // Each pipeline is checked below, part by part: one mistake must not hide the others.
+    pipelines: entries('pipelines', z.record(z.string(), z.unknown(), { error: 'a pipeline is a mapping of from, to, and optionally when and transforms' })),
     server: section('server', sections.server),
     store: section('store', sections.store),
     log: section('log', sections.log),
@@ -166,6 +173,7 @@ export async function parseConfig(
   };
 
   const sources: ResolvedSource[] = [];
+  const sourceDefinitions = new Map<string, SourceDefinition>();
   const routes = new Map<string, string>();
   for (const [id, raw] of Object.entries(root.sources)) {
     const where = ['sources', id];
@@ -173,6 +181,7 @@ export async function parseConfig(
     if (!base.success) reportZod(where, base.error, raw);
     const definition = await resolveConnector('source', raw.type, where);
     if (!definition) continue;
+    sourceDefinitions.set(id, definition);
     const options = validateOptions(definition, raw, Object.keys(sourceBaseShape), where);
     if (!base.success || !options) continue;
     const route = base.data.route ?? `/hooks/${id}`;
@@ -194,24 +203,56 @@ export async function parseConfig(
     sinks.push({ id, definition, delivery: base.data.delivery, options });
   }
 
+  // Ids as written in the file, even of entries with errors of their own: a source whose settings
+  // are wrong is reported there, not again as missing from every pipeline that names it.
+  const sourceIds = Object.keys(mapping(input.sources) ?? {});
+  const sinkIds = Object.keys(mapping(input.sinks) ?? {});
   const pipelines: ResolvedPipeline[] = [];
-  for (const [id, pipeline] of Object.entries(root.pipelines)) {
+  for (const [id, raw] of Object.entries(root.pipelines)) {
     const where = ['pipelines', id];
-    pipeline.from.forEach((sourceId, index) => {
-      if (!(sourceId in root.sources)) report([...where, 'from', index], `no source with id "${sourceId}"`, { hint: hintIds('sources', Object.keys(root.sources)) });
-    });
-    pipeline.to.forEach((sinkId, index) => {
-      if (!(sinkId in root.sinks)) report([...where, 'to', index], `no sink with id "${sinkId}"`, { hint: hintIds('sinks', Object.keys(root.sinks)) });
-    });
-    const transforms: ResolvedTransform[] = [];
-    for (const [index, step] of pipeline.transforms.entries()) {
-      const stepWhere = [...where, 'transforms', index];
-      const definition = await resolveConnector('transform', step.type, stepWhere);
-      if (!definition) continue;
-      const options = validateOptions(definition, step, ['type'], stepWhere);
-      if (options) transforms.push({ definition, options });
+    // The schema, the references and `when` are checked independently, so that a missing `from`
+    // does not hide an unknown sink in `to`, nor either of them a typo in `when`.
+    const parsed = pipelineSchema.safeParse(raw);
+    if (!parsed.success) reportZod(where, parsed.error, raw);
+    const from = idsIn(raw.from);
+    for (const [index, sourceId] of from) {
+      if (!sourceIds.includes(sourceId)) {
+        report([...where, 'from', index], `no source with id "${sourceId}"`, { code: 'CONFIG_UNKNOWN_SOURCE', hint: hintIds('sources', sourceIds, sourceId) });
+      }
     }
-    pipelines.push({ id, from: pipeline.from, when: pipeline.when, transforms, to: pipeline.to });
+    for (const [index, sinkId] of idsIn(raw.to)) {
+      if (!sinkIds.includes(sinkId)) {
+        report([...where, 'to', index], `no sink with id "${sinkId}"`, { code: 'CONFIG_UNKNOWN_SINK', hint: hintIds('sinks', sinkIds, sinkId) });
+      }
+    }
+    const when = mapping(raw.when);
+    if (when) {
+      const named = from.map(([, sourceId]) => sourceId).filter((sourceId) => sourceIds.includes(sourceId));
+      const fromIds = named.length ? named : sourceIds;
+      const definitions = fromIds.map((sourceId) => sourceDefinitions.get(sourceId));
+      const context: WhenContext = {
+        sourceIds: fromIds.length ? fromIds : undefined,
+        // Only when every source's connector is known: a plugin's platform is its own to name.
+        platforms: fromIds.length && definitions.every((d) => d !== undefined) ? [...new Set(definitions.map((d) => d!.platform ?? d!.type))] : undefined,
+        sourceText: (sub) => scalarSource(doc, [...where, 'when', ...sub]),
+      };
+      for (const issue of validateWhen(when, context)) {
+        const { path: sub, atValue, message, ...extra } = issue;
+        report([...where, 'when', ...sub], message, extra, atValue ? 'value' : 'key');
+      }
+    }
+    const transforms: ResolvedTransform[] = [];
+    const steps = Array.isArray(raw.transforms) ? raw.transforms : [];
+    for (const [index, step] of steps.entries()) {
+      const stepWhere = [...where, 'transforms', index];
+      const options = mapping(step);
+      if (!options || typeof options.type !== 'string') continue; // the schema reported it
+      const definition = await resolveConnector('transform', options.type, stepWhere);
+      if (!definition) continue;
+      const resolved = validateOptions(definition, options, ['type'], stepWhere);
+      if (resolved) transforms.push({ definition, options: resolved });
+    }
+    if (parsed.success) pipelines.push({ id, from: parsed.data.from, when: parsed.data.when, transforms, to: parsed.data.to });
   }
 
   let store: ResolvedConfig['store'] | undefined;
@@ -241,7 +282,7 @@ function reportZodIssue(
   const found = valueAt(value, issuePath);
   const extra: Partial<ConfigIssue> = {};
   if (issue.code === 'invalid_type') {
-    extra.expected = issue.expected;
+    extra.expected = issue.expected === 'record' ? 'mapping' : issue.expected;
     extra.found = describe(found);
   } else if (issue.code === 'invalid_value') {
     extra.expected = issue.values.map((v) => JSON.stringify(v)).join(' | ');
@@ -253,12 +294,14 @@ function reportZodIssue(
   report([...prefix, ...issuePath], message, extra);
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
+function mapping(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : undefined;
+}
+
+/** The well-formed ids of a `from` or `to` list with their index; the schema reports the others. */
+function idsIn(value: unknown): [number, string][] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((id, index): [number, string][] => (typeof id === 'string' && idSchema.safeParse(id).success ? [[index, id]] : []));
 }
 
 function valueAt(value: unknown, parts: (string | number)[]): unknown {
@@ -270,26 +313,42 @@ function valueAt(value: unknown, parts: (string | number)[]): unknown {
   return current;
 }
 
-/** Position of the deepest node that exists on the path (the key itself for mapping entries). */
-function locate(doc: Document, parts: (string | number)[], at: (offset: number | undefined) => { line?: number; column?: number }) {
+/**
+ * Position of the deepest node that exists on the path: for a mapping entry, its key, or with
+ * `target: 'value'` its value (`type: mised` points at `mised`).
+ */
+function locate(doc: Document, parts: (string | number)[], at: (offset: number | undefined) => { line?: number; column?: number }, target: 'key' | 'value' = 'key') {
+  const { node, offset, complete } = walk(doc, parts);
+  if (target === 'value' && complete && isNode(node) && node.range) return at(node.range[0]);
+  return at(offset);
+}
+
+/** The node at a path, and the offset of the deepest key or item found on the way. */
+function walk(doc: Document, parts: (string | number)[]): { node: unknown; offset: number | undefined; complete: boolean } {
   let node: unknown = doc.contents;
   let offset: number | undefined = (doc.contents as Node | null)?.range?.[0];
   for (const part of parts) {
     if (isMap(node)) {
       const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(part));
-      if (!pair) break;
+      if (!pair) return { node, offset, complete: false };
       offset = (pair.key as Node).range?.[0] ?? offset;
       node = pair.value;
     } else if (node && typeof node === 'object' && 'items' in node && Array.isArray((node as { items: unknown[] }).items)) {
       const item = (node as { items: unknown[] }).items[Number(part)];
-      if (!isNode(item)) break;
+      if (!isNode(item)) return { node, offset, complete: false };
       offset = item.range?.[0] ?? offset;
       node = item;
     } else {
-      break;
+      return { node, offset, complete: false };
     }
   }
-  return at(offset);
+  return { node, offset, complete: true };
+}
+
+/** The text of the scalar at a path as written in the file (`+14155551234`, `0101`), if it is one. */
+function scalarSource(doc: Document, parts: (string | number)[]): string | undefined {
+  const { node, complete } = walk(doc, parts);
+  return complete && isScalar(node) && typeof node.source === 'string' ? node.source : undefined;
 }
 
 function pathOfNode(doc: Document, target: Node): string {
@@ -315,8 +374,10 @@ function pick(raw: Record<string, unknown>, keys: string[]): Record<string, unkn
   return out;
 }
 
-function hintIds(kind: string, ids: string[]): string {
-  return ids.length ? `${kind} defined in this file: ${ids.join(', ')}` : `this file defines no ${kind}`;
+function hintIds(kind: string, ids: string[], wrong: string): string {
+  const defined = ids.length ? `${kind} defined in this file: ${ids.join(', ')}` : `this file defines no ${kind}`;
+  const guess = didYouMean(wrong, ids);
+  return guess ? `${guess} (${defined})` : defined;
 }
 
 function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {

@@ -34,6 +34,7 @@ export const deliverySchema = z.object({
   initialBackoffMs: z.number().int().min(0).default(1000).meta({ description: 'Wait before the second attempt; doubles each attempt, with full jitter.' }),
   maxBackoffMs: z.number().int().min(0).default(300_000).meta({ description: 'Upper bound of one backoff wait.' }),
   timeoutMs: z.number().int().min(1).default(15_000).meta({ description: 'One attempt is aborted and retried after this long.' }),
+  batchSize: z.number().int().min(1).max(10_000).default(100).meta({ description: 'Most deliveries handed to a sink that takes batches (`deliverBatch`: CSV one write and one fsync per batch) in one attempt. Under light load batches are small (what is ready is sent at once). Sinks without batch support take one at a time.' }),
 }).strict();
 export type DeliveryOptions = z.output<typeof deliverySchema>;
 
@@ -42,22 +43,6 @@ export const sinkBaseShape = {
   type: z.string().meta({ description: 'Connector type (`csv`) or npm package name.' }),
   delivery: deliverySchema.prefault({}).meta({ description: 'Queue and retry settings of this sink.' }),
 };
-
-/** Scalar or list matcher of one event field. */
-const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-const fieldMatcher = z.union([
-  scalar,
-  z.array(scalar),
-  z.object({
-    eq: scalar.optional(),
-    ne: scalar.optional(),
-    in: z.array(scalar).optional(),
-    notIn: z.array(scalar).optional(),
-    exists: z.boolean().optional(),
-    matches: z.string().optional().meta({ description: 'A regular expression the value must match.' }),
-    gt: z.number().optional(), gte: z.number().optional(), lt: z.number().optional(), lte: z.number().optional(),
-  }).strict(),
-]);
 
 export interface WhenClause {
   all?: WhenClause[];
@@ -68,24 +53,11 @@ export interface WhenClause {
 
 /**
  * `when`: every key is a dotted event field path (`type`, `from.e164`, `agent.extension`) matched
- * against a value, a list (any of), or an operator object; `all`, `any` and `not` combine clauses.
+ * against a value, a list (any of), or an operator mapping; `all`, `any` and `not` combine clauses.
+ * The schema only asks for a mapping: keys, values and operators are checked against the canonical
+ * event by `validateWhen` (when-validation.ts), which knows every field and reports every mistake.
  */
-export const whenSchema: z.ZodType<WhenClause> = z.lazy(() =>
-  z.record(z.string(), z.unknown()).superRefine((clause, ctx) => {
-    for (const [key, value] of Object.entries(clause)) {
-      if (key === 'all' || key === 'any') {
-        const r = z.array(whenSchema).safeParse(value);
-        if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, path: [key, ...issue.path] } as never);
-      } else if (key === 'not') {
-        const r = whenSchema.safeParse(value);
-        if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ ...issue, path: [key, ...issue.path] } as never);
-      } else {
-        const r = fieldMatcher.safeParse(value);
-        if (!r.success) ctx.addIssue({ code: 'custom', path: [key], message: `expected a value, a list of values or an operator object (eq, ne, in, notIn, exists, matches, gt, gte, lt, lte)` });
-      }
-    }
-  }),
-).meta({
+export const whenSchema: z.ZodType<WhenClause> = z.record(z.string(), z.unknown(), { error: 'when is a mapping of field: condition, such as { type: missed }' }).meta({
   description: 'Match on event fields. Keys are dotted paths; values are a value, a list (any of) or operators.',
   examples: [{ type: 'missed', direction: 'inbound' }, { any: [{ type: 'missed' }, { type: 'completed', talkSeconds: { lt: 10 } }] }],
 });

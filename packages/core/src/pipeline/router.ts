@@ -16,9 +16,10 @@ export interface RunnablePipeline {
 
 /**
  * Decides which sinks receive an event: every pipeline whose `from` lists the event's source and
- * whose `when` matches, after its transforms. One event may reach many sinks through many pipelines;
- * each (pipeline, sink, event) is one delivery with a deterministic id, so routing the same event
- * twice (after a crash) enqueues nothing new.
+ * whose `when` matches the event as stored (`when` is evaluated before the pipeline's transforms),
+ * shaped by its transforms. One event may reach many sinks through many pipelines; each
+ * (pipeline, sink, event) is one delivery with a deterministic id, so routing the same event twice
+ * (after a crash) enqueues nothing new.
  */
 export class Router {
   constructor(private readonly pipelines: readonly RunnablePipeline[], private readonly logger: Logger) {}
