@@ -1,4 +1,5 @@
 import { fieldAt, z, type CallEvent } from '@callrelay/core';
+import { neutraliseFormula } from './cells.js';
 
 const PATH = /^[A-Za-z_$][\w$]*(\.[\w$]+)*$/;
 /** `from.e164`, or alternatives `from.e164|from.raw` (the first with a value wins). */
@@ -23,17 +24,6 @@ export const DEFAULT_COLUMNS: ColumnSpec[] = [
 
 /** Canonical timestamp fields, written in the configured time zone. */
 const TIME_FIELDS = new Set(['occurredAt', 'receivedAt', 'startedAt', 'answeredAt', 'endedAt']);
-
-/**
- * Spreadsheets run a cell that starts with `=`, `+`, `-` or `@` as a formula, and caller names
- * are chosen by callers. A leading `'` makes such a cell text. Plain numbers (`+12125551212`,
- * `-3.5`) are left alone: they are not formulas an attacker can use.
- */
-export function neutraliseFormula(value: string): string {
-  if (/^[=@\t\r]/.test(value)) return `'${value}`;
-  if (/^[+-]/.test(value) && !/^[+-]?\d+(\.\d+)?$/.test(value)) return `'${value}`;
-  return value;
-}
 
 /** How one column's cell is written. */
 export function cellText(value: unknown, field: string, timeZone: string, format: (iso: string, tz: string) => string): string {
@@ -68,7 +58,7 @@ export function compileColumns(
           const value = fieldAt(event, path);
           if (value === undefined || value === null || value === '') continue;
           const text = cellText(value, path, options.timeZone, options.formatTime);
-          return options.escapeFormulas ? neutraliseFormula(text) : text;
+          return options.escapeFormulas ? neutraliseFormula(text, path) : text;
         }
         return '';
       });

@@ -21,6 +21,6 @@ export const csvConfig = z.object({
     maxBytes: z.number().int().min(1024).optional().meta({ description: 'Start the next file (`calls.1.csv`, `calls.2.csv`...) when a row would take the current one past this size.', examples: [50_000_000] }),
   }).strict().default({}).meta({ description: 'File rotation: `every` and/or `maxBytes`.' }),
   fsync: z.boolean().default(true).meta({ description: 'Flush each row to disk before the delivery counts as done, so a delivered row survives a crash or power loss. Turn off only for throughput you can afford to lose.' }),
-  escapeFormulas: z.boolean().default(true).meta({ description: 'Prefix cells that a spreadsheet would run as a formula (`=`, `@`, or `+`/`-` not followed by a plain number) with `\'`: caller names are chosen by callers.' }),
+  escapeFormulas: z.boolean().default(true).meta({ description: 'Prefix with `\'` each cell, and each line inside a cell, that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@` or their full-width forms, or with a tab, CR or NUL); phone numbers, plain numbers and base64url ids in `id`/`callId`/`legId` are left intact. Caller names and webhook fields are chosen by whoever calls or sends them.' }),
 });
 export type CsvConfig = z.output<typeof csvConfig>;

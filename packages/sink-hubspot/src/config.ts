@@ -15,11 +15,11 @@ export const hubspotConfig = z.object({
     description: 'When no contact has the customer\'s number (`phone` or `mobilephone`), create one (phone, and first/last name from the caller ID name) and associate the call with it.',
   }),
   title: z.string().min(1).optional().meta({
-    description: 'Liquid template of the call title (`hs_call_title`). The event is in scope as `event` and by its fields, with `display` holding prepared values (`display.headline`, `display.caller`, `display.when`, ...). Default: `{{ display.headline }}`.',
+    description: 'Liquid template of the call title (`hs_call_title`, plain text: line breaks become spaces, `<` `>` become `‹` `›`). The event is in scope as `event` and by its fields, with `display` holding prepared values (`display.headline`, `display.caller`, `display.when`, ...). Default: `{{ display.headline }}`.',
     examples: ['{{ display.title }}: {{ display.customer }}'],
   }),
   body: z.string().min(1).optional().meta({
-    description: 'Liquid template of the call notes (`hs_call_body`, HTML; escape inserted values with `| escape`). Default: a list of caller, called number, what rang or who answered, when, durations, recording, and the callrelay ids.',
+    description: 'Liquid template of the call notes (`hs_call_body`, HTML). Every inserted value is HTML-escaped (`| escape` is not applied twice; `| raw` inserts HTML). Default: a list of caller, called number, what rang or who answered, when, durations, recording, and the callrelay ids.',
     examples: ['<p>{{ display.headline | escape }}, rang {{ display.rang | escape }}</p>'],
   }),
   timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as UTC, Europe/Berlin or America/New_York').default('UTC').meta({

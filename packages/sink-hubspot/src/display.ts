@@ -1,8 +1,9 @@
 import { formatDuration, type CallEvent, type Party } from '@callrelay/core';
+import { recordingLink } from './html.js';
 
 /**
  * Values of an event prepared for people, in scope of the title and body templates as `display`.
- * Plain text: escape them (`| escape`) where a template writes HTML.
+ * Plain text: the body template escapes every output for HTML itself (`html.ts`).
  */
 export interface CallDisplay {
   /** What happened: `Missed call`, `Inbound call`, `Outbound call`... */
@@ -25,7 +26,7 @@ export interface CallDisplay {
   /** `18 s`, `2 min 05 s`. */
   ringDuration?: string;
   talkDuration?: string;
-  /** The first https recording URL of the event or call (HubSpot plays only https recordings). */
+  /** The first https recording URL of the event or call that is a clean URL (HubSpot plays only https recordings; `html.ts`). */
   recordingUrl?: string;
 }
 
@@ -109,6 +110,6 @@ export function describeCall(event: CallEvent, timeZone: string): CallDisplay {
     timeZone,
     ringDuration: formatDuration(event.ringSeconds),
     talkDuration: formatDuration(event.talkSeconds),
-    recordingUrl: [event.recordingUrl, ...(event.call?.recordingUrls ?? [])].find((u) => u !== undefined && /^https:\/\//i.test(u)),
+    recordingUrl: [event.recordingUrl, ...(event.call?.recordingUrls ?? [])].map(recordingLink).find((u) => u !== undefined),
   };
 }

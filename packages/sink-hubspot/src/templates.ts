@@ -1,5 +1,6 @@
 import { liquid, permanentFailure, type CallEvent } from '@callrelay/core';
 import { describeCall, type CallDisplay } from './display.js';
+import { bodyLiquid, plainTitle } from './html.js';
 
 type Template = ReturnType<typeof liquid.parse>;
 
@@ -28,7 +29,12 @@ export interface RenderedCall {
   display: CallDisplay;
 }
 
-/** Renders the title and notes of an event from the configured Liquid templates (or the defaults). */
+/**
+ * Renders the title and notes of an event from the configured Liquid templates (or the defaults).
+ * The notes are HTML: every `{{ }}` in them is HTML-escaped (`| escape` is kept for templates that
+ * say it, and not applied twice; `| raw` opts out). The title is plain text that cannot form
+ * markup (`html.ts`).
+ */
 export class CallTextRenderer {
   private readonly title: Template;
   private readonly body: Template;
@@ -36,20 +42,20 @@ export class CallTextRenderer {
   constructor(private readonly options: { title?: string; body?: string; timeZone: string }) {
     // Parsed once at start, so a syntax error or an unknown filter stops the start, not a delivery.
     this.title = liquid.parse(options.title ?? DEFAULT_TITLE);
-    this.body = liquid.parse(options.body ?? DEFAULT_BODY);
+    this.body = bodyLiquid.parse(options.body ?? DEFAULT_BODY);
   }
 
   async render(event: CallEvent): Promise<RenderedCall> {
     const display = describeCall(event, this.options.timeZone);
     const scope = { ...event, event, display };
-    const render = async (template: Template, name: string) => {
+    const render = async (engine: typeof liquid, template: Template, name: string) => {
       try {
-        return (await liquid.render(template, scope)).trim();
+        return (await engine.render(template, scope)).trim();
       } catch (err) {
         // The same event renders the same way on every attempt: retrying cannot help.
         throw permanentFailure(`rendering the ${name} template: ${(err as Error).message}`, err);
       }
     };
-    return { title: await render(this.title, 'title'), body: await render(this.body, 'body'), display };
+    return { title: plainTitle(await render(liquid, this.title, 'title')), body: await render(bodyLiquid, this.body, 'body'), display };
   }
 }

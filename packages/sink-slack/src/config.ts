@@ -20,11 +20,11 @@ export const slackConfig = z.object({
     examples: ['http://127.0.0.1:3100/api/'],
   }),
   text: z.string().min(1).optional().meta({
-    description: 'Liquid template of the message text. The event is in scope as `event` and by its fields, with `display` holding prepared values (`display.caller`, `display.callerLink`, `display.when`, ...). Set alone, the message is this text without the default blocks.',
+    description: 'Liquid template of the message text. The event is in scope as `event` and by its fields, every text escaped for Slack (`&`, `<`, `>`), with `display` holding prepared values (`display.caller`, `display.callerLink`, `display.when`, ...). Set alone, the message is this text without the default blocks.',
     examples: ['Missed call from {{ display.callerLink }} at {{ display.when }}'],
   }),
   blocks: z.string().min(1).optional().meta({
-    description: 'Liquid template that renders a JSON array of Block Kit blocks (use `| json` for inserted values). Default: the built-in layout, unless `text` alone is set.',
+    description: 'Liquid template that renders a JSON array of Block Kit blocks (use `| json` for inserted values; any other output is escaped for the inside of a JSON string). Values are escaped for Slack as in `text`. Default: the built-in layout, unless `text` alone is set.',
     examples: ['[{"type": "section", "text": {"type": "mrkdwn", "text": {{ display.caller | prepend: "Missed call from " | json }}}}]'],
   }),
   timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as UTC, Europe/Berlin or America/New_York').default('UTC').meta({

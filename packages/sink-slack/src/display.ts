@@ -1,10 +1,14 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { formatDuration, type CallEvent, type Party } from '@callrelay/core';
+import { escapeMrkdwn, linkUrl, telLink } from './escape.js';
+
+export { escapeMrkdwn } from './escape.js';
 
 /**
  * Values of an event prepared for a human, in scope of the message templates as `display`. Every
- * text is escaped for Slack's mrkdwn (`&`, `<`, `>`), so a caller name cannot break a link or
- * mention a channel; `*Tel` and `recordingUrl` are URLs for use inside `<url|label>`.
+ * text is escaped for Slack's mrkdwn (`&`, `<`, `>`; `escape.ts`), so a caller name cannot break a
+ * link or mention a channel; `*Tel` and `recordingUrl` are validated URLs for use inside
+ * `<url|label>`, and `*Link` and `callBack` are such links, built by the sink.
  */
 export interface CallDisplay {
   /** What happened, for a heading: `Missed call`, `Call completed`, `Incoming call ringing`... */
@@ -42,13 +46,17 @@ export interface CallDisplay {
   /** `18 s`, `2 min 05 s`. */
   ringDuration?: string;
   talkDuration?: string;
-  /** The first recording URL of the event or call, when it is an http(s) URL. */
+  /**
+   * The first recording URL of the event or call that is a valid http(s) URL without `|`, `<`,
+   * `>` or white space, ready for `<url|label>` (`&` written `&amp;`).
+   */
   recordingUrl?: string;
-}
-
-/** Slack mrkdwn needs these three escaped; nothing else. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  /** A recording value that is not such a URL (a path, another scheme, a forged value), escaped, to show as text. */
+  recordingText?: string;
+  /** The event's source, platform and call id, escaped. */
+  source: string;
+  platform: string;
+  callId: string;
 }
 
 /** True when `Intl` knows the IANA time zone name. */
@@ -70,10 +78,13 @@ export function formatNumber(party: Party | undefined): string | undefined {
   return raw === '' ? undefined : raw;
 }
 
-/** `tel:` URI of a party that can be called back: its E.164 form, or a raw value made only of digits. */
+/**
+ * `tel:` URI of a party that can be called back, made only of `+` and digits: its E.164 form when
+ * that is one, or a raw value made only of digits, spaces and `+().-`.
+ */
 export function telUri(party: Party | undefined): string | undefined {
   if (!party || party.extension) return undefined;
-  if (party.e164) return `tel:${party.e164}`;
+  if (party.e164) return telLink(party.e164);
   const raw = party.raw.trim();
   return /^\+?[\d\s().-]{7,}$/.test(raw) ? `tel:${raw.replace(/[^\d+]/g, '')}` : undefined;
 }
@@ -139,6 +150,9 @@ export function titleOf(event: CallEvent): string {
   }
 }
 
+const RECORDING_TEXT_MAX = 300;
+const truncated = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 /** Everything the default message (and a user's template) shows, prepared from one event. */
 export function describeCall(event: CallEvent, timeZone: string): CallDisplay {
   const esc = (v: string | undefined) => (v === undefined ? undefined : escapeMrkdwn(v));
@@ -151,7 +165,10 @@ export function describeCall(event: CallEvent, timeZone: string): CallDisplay {
   const link = (tel: string | undefined, number: string | undefined) => (tel && number ? `<${tel}|${number}>` : undefined);
   const agent = esc(agentLabel(event.agent));
   const rangList = event.call?.rang.filter((r) => r.trim() !== '') ?? [];
-  const recording = [event.recordingUrl, ...(event.call?.recordingUrls ?? [])].find((u) => u !== undefined && /^https?:\/\//i.test(u));
+  const recordings = [event.recordingUrl, ...(event.call?.recordingUrls ?? [])].filter((u): u is string => typeof u === 'string' && u.trim() !== '');
+  const recordingUrl = recordings.map(linkUrl).find((u) => u !== undefined);
+  // A recording that cannot be linked is still worth knowing about: shown as text (cut short).
+  const recordingText = recordingUrl === undefined && recordings[0] !== undefined ? escapeMrkdwn(truncated(recordings[0], RECORDING_TEXT_MAX)) : undefined;
   const { when, whenIso } = formatWhen(event.startedAt ?? event.occurredAt, timeZone);
   return {
     title: titleOf(event),
@@ -165,10 +182,14 @@ export function describeCall(event: CallEvent, timeZone: string): CallDisplay {
     agent,
     rang: rangList.length ? esc(rangList.join(', ')) : agent,
     when: escapeMrkdwn(when),
-    whenIso,
-    timeZone,
+    whenIso: escapeMrkdwn(whenIso),
+    timeZone: escapeMrkdwn(timeZone),
     ringDuration: formatDuration(event.ringSeconds),
     talkDuration: formatDuration(event.talkSeconds),
-    recordingUrl: recording,
+    recordingUrl,
+    recordingText,
+    source: escapeMrkdwn(event.source),
+    platform: escapeMrkdwn(event.platform),
+    callId: escapeMrkdwn(String(event.callId)),
   };
 }

@@ -1,5 +1,7 @@
 import { liquid, permanentFailure, type CallEvent } from '@callrelay/core';
 import { describeCall, type CallDisplay } from './display.js';
+import { escapedForMrkdwn } from './escape.js';
+import { blocksLiquid } from './blocks-liquid.js';
 
 /** What is posted: `text` is the notification and the fallback where blocks cannot be shown. */
 export interface SlackMessage {
@@ -19,7 +21,12 @@ function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-const mrkdwn = (text: string) => ({ type: 'mrkdwn', text: truncate(text, SECTION_FIELD_MAX) });
+/**
+ * A mrkdwn text object. `verbatim: true`: Slack then does not turn plain text into links or
+ * mentions (a URL or `#general` typed as a caller name stays text); the sink's own `<url|label>`
+ * links still work (docs.slack.dev/reference/block-kit/composition-objects/text-object).
+ */
+const mrkdwn = (text: string) => ({ type: 'mrkdwn', text: truncate(text, SECTION_FIELD_MAX), verbatim: true });
 
 /** The one-line default text: readable as a phone notification, and what screen readers get. */
 export function defaultText(event: CallEvent, d: CallDisplay): string {
@@ -70,7 +77,8 @@ export function defaultBlocks(event: CallEvent, d: CallDisplay): SlackBlock[] {
     { type: 'section', fields },
   ];
   if (d.recordingUrl) blocks.push({ type: 'section', text: mrkdwn(`<${d.recordingUrl}|Listen to the recording>`) });
-  const context = [d.callBack ? `Call back: ${d.callBack}` : undefined, `${event.source} (${event.platform})`, `call ${event.callId}`]
+  else if (d.recordingText) blocks.push({ type: 'section', text: mrkdwn(`*Recording* (not linked: not a plain http(s) URL)\n${d.recordingText}`) });
+  const context = [d.callBack ? `Call back: ${d.callBack}` : undefined, `${d.source} (${d.platform})`, `call ${d.callId}`]
     .filter((p): p is string => p !== undefined)
     .join(' · ');
   blocks.push({ type: 'context', elements: [mrkdwn(context)] });
@@ -102,22 +110,24 @@ export class MessageRenderer {
   constructor(private readonly options: { text?: string; blocks?: string; timeZone: string }) {
     // Parsed once at start, so a syntax error or an unknown filter stops the start, not a delivery.
     if (options.text !== undefined) this.text = liquid.parse(options.text);
-    if (options.blocks !== undefined) this.blocks = liquid.parse(options.blocks);
+    if (options.blocks !== undefined) this.blocks = blocksLiquid.parse(options.blocks);
   }
 
   async render(event: CallEvent): Promise<SlackMessage> {
     const display = describeCall(event, this.options.timeZone);
-    const scope = { ...event, event, display };
-    const text = this.text ? (await this.renderTemplate(this.text, scope, 'text')).trim() : defaultText(event, display);
+    // Templates see the event with every string escaped for mrkdwn: `{{ from.name }}` is text.
+    const escaped = escapedForMrkdwn(event);
+    const scope = { ...escaped, event: escaped, display };
+    const text = this.text ? (await this.renderTemplate(liquid, this.text, scope, 'text')).trim() : defaultText(event, display);
     if (text === '') throw permanentFailure('rendering the text template: the result is empty, and Slack needs a text');
-    if (this.blocks) return { text, blocks: parseBlocks(await this.renderTemplate(this.blocks, scope, 'blocks')) };
+    if (this.blocks) return { text, blocks: parseBlocks(await this.renderTemplate(blocksLiquid, this.blocks, scope, 'blocks')) };
     if (this.text) return { text };
     return { text, blocks: defaultBlocks(event, display) };
   }
 
-  private async renderTemplate(template: Template, scope: object, name: string): Promise<string> {
+  private async renderTemplate(engine: typeof liquid, template: Template, scope: object, name: string): Promise<string> {
     try {
-      return await liquid.render(template, scope);
+      return await engine.render(template, scope);
     } catch (err) {
       // The same event renders the same way on every attempt: retrying cannot help.
       throw permanentFailure(`rendering the ${name} template: ${(err as Error).message}`, err);
