@@ -113,16 +113,19 @@ async function crashAndRecover(store: (dir: string) => string, point: string, nt
 
 /** Kill points: each durable write of the routing path, at the hit that matters for a missed call. */
 const SQLITE_POINTS: [string, number, string][] = [
-  ['tracker:state', 3, 'the end event folded (state, settle timer: one transaction)'],
-  ['tracker:state', 3 * CALLS + 1, 'the settle timer decided the outcome (state + missed event: one transaction)'],
-  ['routing:deliveries', 3, 'the end event routed, not yet acknowledged'],
-  ['routing:ack', 3, 'the end event acknowledged'],
+  ['routing:commit', 1, 'the first routing batch committed (states, timers, deliveries, ack: one transaction)'],
+  ['routing:commit', 3, 'a later routing batch committed'],
+  ['timer:state', 1, 'the first settle timer decided (state + missed event: one transaction)'],
   ['timers:ack', 1, 'the first settle timer acknowledged'],
 ];
 const NATS_POINTS: [string, number, string][] = [
-  ...SQLITE_POINTS,
-  ['tracker:events', 1, 'the first missed event appended, state written before it'],
-  ['tracker:timers', 2, "the first call's settle timer enqueued after its state"],
+  ['tracker:state', 3, "a call state written, its outbox, deliveries and ack not yet"],
+  ['tracker:timers', 2, "a settle timer enqueued after its state"],
+  ['routing:deliveries', 2, 'deliveries enqueued, routing not yet acknowledged'],
+  ['routing:ack', 2, 'a routing batch acknowledged'],
+  ['timer:state', 1, 'the first settle decision written, its missed event not yet'],
+  ['tracker:events', 1, 'the first missed event appended'],
+  ['timers:ack', 1, 'the first settle timer acknowledged'],
 ];
 
 describe('tracker writes survive a kill between any two of them (SQLite)', function () {

@@ -32,7 +32,10 @@ export { liquid } from './builtins/transforms.js';
 
 // Configuration.
 export { loadConfig, parseConfig, type ResolvedConfig, type ResolvedSource, type ResolvedSink, type ResolvedPipeline } from './config/load.js';
-export { ConfigError, formatIssue, type ConfigIssue } from './config/config-error.js';
+export { ConfigError, formatIssue, CONFIG_ISSUE_CODES, type ConfigIssue, type ConfigIssueCode } from './config/config-error.js';
+export { validateWhen, type WhenIssue, type WhenContext } from './config/when-validation.js';
+export { WHEN_OPERATORS } from './pipeline/filter.js';
+export { CALL_EVENT_FIELDS, lookupField, type EventField, type FieldLookup } from './config/event-fields.js';
 export { configJsonSchema } from './config/json-schema.js';
 export { describeConfig, configReferenceMarkdown, type ConfigFieldDoc } from './config/reference.js';
 export { ConnectorRegistry, isPackageName } from './plugin/registry.js';

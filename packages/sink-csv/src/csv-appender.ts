@@ -1,7 +1,7 @@
 import { open, mkdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
+import { csvRecord } from './cells.js';
 import { withIndex } from './file-names.js';
 import { serially } from './serial.js';
 
@@ -37,10 +37,20 @@ export class CsvAppender {
    * overflow file that has room. Resolves with the file written once the row is on disk (fsync).
    * A signal aborted before the row's turn comes writes nothing and rejects with the abort reason.
    */
-  append(basePath: string, record: string[], signal?: AbortSignal): Promise<string> {
+  async append(basePath: string, record: string[], signal?: AbortSignal): Promise<string> {
+    return (await this.appendMany(basePath, [record], signal))[0]!;
+  }
+
+  /**
+   * Appends records in order with one write and one fsync per file they land in (usually one), and
+   * resolves with the file of each record once all are on disk. All or nothing as far as the caller
+   * knows: a failure rejects, and rows written before it may be written again by a retry (at least
+   * once), never lost.
+   */
+  appendMany(basePath: string, records: readonly string[][], signal?: AbortSignal): Promise<string[]> {
     const run = serially(basePath, () => {
       signal?.throwIfAborted();
-      return this.write(basePath, record);
+      return this.write(basePath, records.map((record) => Buffer.from(csvRecord(record))));
     });
     this.pending.add(run);
     void run.finally(() => this.pending.delete(run)).catch(() => undefined);
@@ -52,18 +62,31 @@ export class CsvAppender {
     await Promise.allSettled([...this.pending]);
   }
 
-  private async write(basePath: string, record: string[]): Promise<string> {
+  private async write(basePath: string, rows: Buffer[]): Promise<string[]> {
     await mkdir(path.dirname(basePath), { recursive: true });
-    const row = Buffer.from(stringify([record], { record_delimiter: CRLF }));
-    for (let index = this.firstIndex.get(basePath) ?? 0; ; index++) {
-      const file = withIndex(basePath, index);
-      const size = await sizeOf(file);
-      if (size > 0 && !(await this.fits(file, size, row.length))) continue;
-      this.firstIndex.clear(); // one base name is current at a time (the day's file)
-      this.firstIndex.set(basePath, index);
-      await this.appendTo(file, size, row);
-      return file;
+    const files: string[] = [];
+    let next = 0;
+    while (next < rows.length) {
+      for (let index = this.firstIndex.get(basePath) ?? 0; ; index++) {
+        const file = withIndex(basePath, index);
+        const size = await sizeOf(file);
+        if (size > 0 && !(await this.fits(file, size, rows[next]!.length))) continue;
+        // As many of the remaining rows as the size limit lets into this file (at least one).
+        let bytes = size === 0 ? Buffer.byteLength(csvRecord(this.options.headers)) : size;
+        let end = next;
+        while (end < rows.length && (end === next || this.options.maxBytes === undefined || bytes + rows[end]!.length <= this.options.maxBytes)) {
+          bytes += rows[end]!.length;
+          end += 1;
+        }
+        this.firstIndex.clear(); // one base name is current at a time (the day's file)
+        this.firstIndex.set(basePath, index);
+        await this.appendTo(file, size, Buffer.concat(rows.slice(next, end)));
+        for (let i = next; i < end; i++) files.push(file);
+        next = end;
+        break;
+      }
     }
+    return files;
   }
 
   /** Whether a row may go at the end of an existing, non-empty file. */
@@ -82,7 +105,7 @@ export class CsvAppender {
     const handle = await open(file, 'a+');
     try {
       if (size === 0) {
-        await writeAll(handle, Buffer.concat([Buffer.from(stringify([this.options.headers], { record_delimiter: CRLF })), row]));
+        await writeAll(handle, Buffer.concat([Buffer.from(csvRecord(this.options.headers)), row]));
       } else {
         // A crash (power loss) can leave a torn last line: end it, so the new row starts on its own.
         const torn = !(await endsWithNewline(handle, size));

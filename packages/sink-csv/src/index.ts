@@ -1,5 +1,7 @@
 import path from 'node:path';
-import { defineSink, retryableFailure, type CallEvent, type ConnectorContext, type DeliveryContext, type Sink } from '@callrelay/core';
+import {
+  defineSink, retryableFailure, type BatchDelivery, type BatchDeliveryContext, type CallEvent, type ConnectorContext, type DeliveryContext, type Sink,
+} from '@callrelay/core';
 import { compileColumns, type CompiledColumns } from './columns.js';
 import { csvConfig, type CsvConfig } from './config.js';
 import { CsvAppender } from './csv-appender.js';
@@ -7,7 +9,8 @@ import { datedPath } from './file-names.js';
 import { dayInZone, formatInZone } from './time-zone.js';
 
 export { csvConfig, type CsvConfig } from './config.js';
-export { compileColumns, neutraliseFormula, DEFAULT_COLUMNS, type ColumnSpec, type CompiledColumns } from './columns.js';
+export { compileColumns, DEFAULT_COLUMNS, type ColumnSpec, type CompiledColumns } from './columns.js';
+export { neutraliseFormula, csvRecord } from './cells.js';
 export { CsvAppender, type CsvAppenderOptions } from './csv-appender.js';
 export { datedPath, withIndex } from './file-names.js';
 export { formatInZone, dayInZone } from './time-zone.js';
@@ -40,6 +43,24 @@ export class CsvSink implements Sink {
         : describeWriteError(err);
       throw retryableFailure(`appending to ${file}: ${why}`, { cause: err });
     }
+  }
+
+  /**
+   * A batch is one write and one fsync: every row lands, or the batch is retried (rows that did
+   * reach the file before a failure may be written again: at least once, never lost).
+   */
+  async deliverBatch(items: readonly BatchDelivery[], context: BatchDeliveryContext): Promise<void[]> {
+    if (this.closed) throw retryableFailure('the CSV sink is closed (shutting down)');
+    const file = this.currentFile();
+    try {
+      await this.appender.appendMany(file, items.map((item) => this.columns.row(item.event)), context.signal);
+    } catch (err) {
+      const why = context.signal.aborted && err === context.signal.reason
+        ? `the attempt was aborted before the rows were written (${describeWriteError(err)})`
+        : describeWriteError(err);
+      throw retryableFailure(`appending ${items.length} rows to ${file}: ${why}`, { cause: err });
+    }
+    return items.map(() => undefined);
   }
 
   /** Waits for rows already being written; later deliveries are refused (retried elsewhere or after restart). */

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { settleDelivery, type CallEvent, type DeliveryContext, type DeliveryOutcome, type Sink } from '@callrelay/core';
 import { runSinkContract, sampleEvent, testContext } from '@callrelay/testkit';
@@ -267,7 +268,41 @@ describe('csv sink', () => {
     unsupported: {
       permanent: 'the CSV sink never fails permanently: every write error can be fixed by an operator, so it is retried',
       retryAfter: 'a file has no Retry-After',
+      partialBatch: 'a batch is one write of all its rows: it lands whole or is retried whole',
     },
     cleanup: async () => rmSync(base, { recursive: true, force: true }),
   });
 }
+
+describe('csv sink batches', () => {
+  it('writes a batch with one write and one fsync, rows in order, across a size rotation', async () => {
+    const base = mkdtempSync(path.join(tmpdir(), 'csv-batch-'));
+    try {
+      const sink = await create(base, { path: 'calls.csv', columns: ['callId'], rotate: { maxBytes: 1024 } });
+      const syncs: string[] = [];
+      const probe = await open(path.join(base, 'probe'), 'w');
+      const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+      await probe.close();
+      rmSync(path.join(base, 'probe'));
+      const realSync = proto.sync;
+      proto.sync = async function (this: unknown) { syncs.push('sync'); return realSync.call(this); };
+      const events = Array.from({ length: 300 }, (_, i) => sampleEvent({ callId: `call-${String(i).padStart(3, "0")}` }));
+      try {
+        const outcomes = await sink.deliverBatch!(events.map((event, i) => ({ event, deliveryId: `d${i}`, attempt: 1, pipeline: 'p' })), { signal: new AbortController().signal });
+        expect(outcomes).to.have.length(300);
+      } finally {
+        proto.sync = realSync;
+      }
+      const order = (f: string) => Number(/\.(\d+)\.csv$/.exec(f)?.[1] ?? 0);
+      const files = readdirSync(base).filter((f) => f.endsWith('.csv')).sort((a, b) => order(a) - order(b));
+      const written = files.flatMap((f) => rows(path.join(base, f)).map((r) => r.callId));
+      expect(written).to.deep.equal(events.map((e) => e.callId));
+      for (const f of files) expect(statSync(path.join(base, f)).size, f).to.be.at.most(1024);
+      // One fsync per file the batch landed in (plus its folder for each new file), not one per row.
+      expect(syncs.length).to.be.at.most(files.length * 2);
+      await sink.close?.();
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});

@@ -177,6 +177,36 @@ export class SqliteEngine {
     return revision;
   }
 
+  /**
+   * One routing batch: every call state (compare-and-set; one conflict fails the whole op, which
+   * the worker's savepoint rolls back), the events and timers they bring, every sink's deliveries,
+   * and the acknowledgement of the routing leases.
+   */
+  commitRouting(
+    ns: string,
+    calls: { key: string; value: string; expectedRevision: number; events: { id: string; body: string }[]; timers: { id: string; payload: string; readyAt: number }[] }[],
+    routingQueue: string, timersQueue: string,
+    deliveries: { queue: string; items: { id: string; payload: string; readyAt: number }[] }[],
+    acks: { id: string; token: number }[], now: number,
+  ): void {
+    for (const call of calls) {
+      this.kvPut(ns, call.key, call.value, call.expectedRevision);
+      this.append(routingQueue, call.events, now);
+      this.enqueue(timersQueue, call.timers);
+    }
+    for (const delivery of deliveries) this.enqueue(delivery.queue, delivery.items);
+    for (const ack of acks) this.ack(routingQueue, ack.id, ack.token, now);
+  }
+
+  kvGetMany(ns: string, keys: string[]): { key: string; value: string; revision: number }[] {
+    const out: { key: string; value: string; revision: number }[] = [];
+    for (const key of keys) {
+      const row = this.kvGet(ns, key);
+      if (row) out.push({ key, ...row });
+    }
+    return out;
+  }
+
   kvDelete(ns: string, key: string): void {
     this.s.kvDelete.run(ns, key);
   }

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type {
-  AppendResult, CallEvent, CallStateWrite, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, KvEntry, Lease, Store, TimerPayload, WorkQueue,
+  AppendResult, CallEvent, CallStateWrite, RoutingCommit, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, KvEntry, Lease, Store, TimerPayload, WorkQueue,
 } from '@callrelay/core';
 import type { EngineOp, EngineOptions } from './engine.js';
 import type { Reply } from './worker.js';
@@ -19,6 +19,8 @@ const TIMERS = '_timers';
 const PRUNE_EVERY_MS = 10 * 60_000;
 
 class CasConflictError extends Error {}
+
+const sinkQueue = (sinkId: string) => `sink:${sinkId}`;
 
 /**
  * The embedded store: event log, work queues, dead letters and key-value state in one SQLite file
@@ -122,8 +124,33 @@ export class SqliteStore implements Store {
     return revision;
   }
 
+  async commitRouting(commit: RoutingCommit): Promise<boolean> {
+    const now = Date.now();
+    const stamp = (readyAt: number | undefined) => readyAt ?? now;
+    try {
+      await this.call({ op: 'commitRouting', args: [
+        commit.namespace,
+        commit.calls.map((c) => ({
+          key: c.key, value: JSON.stringify(c.value), expectedRevision: c.expectedRevision,
+          events: c.events.map((e) => ({ id: e.id, body: JSON.stringify(e) })),
+          timers: c.timers.map((t) => ({ id: t.id, payload: JSON.stringify(t.payload), readyAt: stamp(t.notBefore) })),
+        })),
+        ROUTING, TIMERS,
+        commit.deliveries.map((d) => ({ queue: sinkQueue(d.sinkId), items: d.items.map((i) => ({ id: i.id, payload: JSON.stringify(i.payload), readyAt: stamp(i.notBefore) })) })),
+        commit.acks.map((lease) => ({ id: lease.id, token: (lease.handle as Handle).token })), now,
+      ] });
+    } catch (err) {
+      if (err instanceof CasConflictError) return false;
+      throw err;
+    }
+    if (commit.calls.some((c) => c.events.length)) this.wake(ROUTING);
+    if (commit.calls.some((c) => c.timers.length)) this.wake(TIMERS);
+    for (const d of commit.deliveries) if (d.items.length) this.wake(sinkQueue(d.sinkId));
+    return true;
+  }
+
   deliveries(sinkId: string): WorkQueue<Delivery> {
-    return this.queue<Delivery>(`sink:${sinkId}`);
+    return this.queue<Delivery>(sinkQueue(sinkId));
   }
 
   private queue<T>(name: string): WorkQueue<T> {
@@ -274,6 +301,10 @@ class SqliteKeyValueStore implements KeyValueStore {
   async get<T>(key: string): Promise<KvEntry<T> | undefined> {
     const row = await this.store.call<{ value: string; revision: number } | undefined>({ op: 'kvGet', args: [this.ns, key] });
     return row ? { value: JSON.parse(row.value) as T, revision: row.revision } : undefined;
+  }
+  async getMany<T>(keys: readonly string[]): Promise<Map<string, KvEntry<T>>> {
+    const rows = await this.store.call<{ key: string; value: string; revision: number }[]>({ op: 'kvGetMany', args: [this.ns, [...keys]] });
+    return new Map(rows.map((r) => [r.key, { value: JSON.parse(r.value) as T, revision: r.revision }]));
   }
   async put<T>(key: string, value: T, expectedRevision?: number): Promise<number | false> {
     try {

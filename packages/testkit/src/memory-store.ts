@@ -1,5 +1,5 @@
 import type {
-  AppendResult, CallEvent, CallStateWrite, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, Lease, Store, TimerPayload, WorkQueue,
+  AppendResult, CallEvent, CallStateWrite, RoutingCommit, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, Lease, Store, TimerPayload, WorkQueue,
 } from '@callrelay/core';
 import { MemoryKeyValueStore } from './context.js';
 
@@ -142,6 +142,23 @@ export class MemoryStore implements Store {
     return kv;
   }
   async getEvent(id: string): Promise<CallEvent | undefined> { return this.events.get(id); }
+  /** Atomic like the SQLite store's: nothing is written when any call state's revision changed. */
+  async commitRouting(commit: RoutingCommit): Promise<boolean> {
+    const kv = this.kv(commit.namespace);
+    for (const call of commit.calls) {
+      const current = await kv.get(call.key);
+      if ((current?.revision ?? 0) !== call.expectedRevision) return false;
+    }
+    for (const call of commit.calls) {
+      await kv.put(call.key, call.value, call.expectedRevision);
+      await this.append(call.events);
+      await this.timers.enqueue(call.timers);
+    }
+    for (const { sinkId, items } of commit.deliveries) await this.deliveries(sinkId).enqueue(items);
+    for (const lease of commit.acks) await this.routing.ack(lease);
+    return true;
+  }
+
   /** Atomic like the SQLite store's: nothing is written on a revision conflict. */
   async commitCallState(namespace: string, write: CallStateWrite): Promise<number | false> {
     const revision = await this.kv(namespace).put(write.key, write.value, write.expectedRevision);

@@ -1,6 +1,6 @@
 import { describe, it, before, beforeEach, after } from 'mocha';
 import { expect } from 'chai';
-import { settleDelivery, type CallEvent, type DeliveryContext, type DeliveryOutcome, type Sink } from '@callrelay/core';
+import { settleDelivery, type BatchDelivery, type CallEvent, type DeliveryContext, type DeliveryOutcome, type Sink } from '@callrelay/core';
 
 /**
  * How the destination behind a sink answers the deliveries that follow, until changed:
@@ -8,12 +8,14 @@ import { settleDelivery, type CallEvent, type DeliveryContext, type DeliveryOutc
  * - `'retryable'`: fails in a way that may pass later (an HTTP 503, a folder that is not writable);
  * - `'permanent'`: fails in a way that retrying cannot fix (an HTTP 410, an unknown Slack channel);
  * - `{ retryAfterSec }`: refuses for now and says when to come back (HTTP 429 or 503 with
- *   `Retry-After: <retryAfterSec>`).
+ *   `Retry-After: <retryAfterSec>`);
+ * - `{ acceptFirst: n }`: accepts the next `n` deliveries, then fails retryably (a batch that
+ *   fails part way). Only used for sinks with `deliverBatch`, unless `partialBatch` is unsupported.
  */
-export type DestinationBehaviour = 'ok' | 'retryable' | 'permanent' | { retryAfterSec: number };
+export type DestinationBehaviour = 'ok' | 'retryable' | 'permanent' | { retryAfterSec: number } | { acceptFirst: number };
 
 /** The contract cases that need a failing destination; a harness may declare them not applicable. */
-export type SinkContractCase = 'retryable' | 'permanent' | 'retryAfter';
+export type SinkContractCase = 'retryable' | 'permanent' | 'retryAfter' | 'partialBatch';
 
 /**
  * What a sink author supplies to {@link runSinkContract}: a way to create the sink, pointed at a
@@ -168,6 +170,66 @@ export function runSinkContract(name: string, harness: SinkContractHarness): voi
       expect(outcome, 'deliver must settle when its signal is aborted').to.not.equal('hung');
       expect((outcome as DeliveryOutcome).status, JSON.stringify(outcome)).to.equal('retry');
       expect(await harness.received()).to.equal(before);
+    });
+
+    describe('batches (sinks with deliverBatch)', () => {
+      const batchOf = (events: CallEvent[], attempt = 1): BatchDelivery[] =>
+        events.map((event) => ({ event, deliveryId: `contract/${name}/${++deliveries}`, attempt, pipeline: 'contract' }));
+      /** As the delivery engine reads a batch: one outcome per item, a throw is the same outcome for all. */
+      const deliverBatch = async (items: BatchDelivery[]): Promise<DeliveryOutcome[]> => {
+        try {
+          const outcomes = await sink.deliverBatch!(items, { signal: new AbortController().signal });
+          expect(outcomes, 'one outcome per item').to.have.length(items.length);
+          return outcomes.map((o) => o ?? { status: 'delivered' });
+        } catch (err) {
+          const one = await settleDelivery(() => Promise.reject(err));
+          return items.map(() => one);
+        }
+      };
+      beforeEach(function () {
+        if (!sink.deliverBatch) {
+          this.test!.title += ' (not applicable: the sink delivers one event at a time)';
+          this.skip();
+        }
+      });
+
+      it('delivers a batch: one outcome per item, each received once', async () => {
+        const before = await harness.received();
+        const outcomes = await deliverBatch(batchOf([newEvent(), newEvent(), newEvent(), newEvent(), newEvent()]));
+        expect(outcomes.map((o) => o.status)).to.deep.equal(['delivered', 'delivered', 'delivered', 'delivered', 'delivered']);
+        expect(await harness.received()).to.equal(before + 5);
+      });
+
+      it('a retryable failure of the destination retries the batch, and nothing is lost once it recovers', async function () {
+        skipUnless(this, 'retryable');
+        await harness.setBehaviour('retryable');
+        const before = await harness.received();
+        const items = batchOf([newEvent(), newEvent(), newEvent()]);
+        const outcomes = await deliverBatch(items);
+        expect(outcomes.every((o) => o.status === 'retry'), JSON.stringify(outcomes)).to.equal(true);
+        await harness.setBehaviour('ok');
+        const again = await deliverBatch(items.map((i) => ({ ...i, attempt: 2 })));
+        expect(again.map((o) => o.status)).to.deep.equal(['delivered', 'delivered', 'delivered']);
+        expect(await harness.received()).to.equal(before + 3);
+      });
+
+      it('a batch that fails part way: delivered items say so, the others retry, and the retry delivers each once', async function () {
+        skipUnless(this, 'partialBatch');
+        const before = await harness.received();
+        await harness.setBehaviour({ acceptFirst: 2 });
+        const items = batchOf([newEvent(), newEvent(), newEvent(), newEvent()]);
+        const outcomes = await deliverBatch(items);
+        const delivered = outcomes.filter((o) => o.status === 'delivered').length;
+        expect(delivered, JSON.stringify(outcomes)).to.equal(2);
+        expect(outcomes.filter((o) => o.status === 'retry'), 'the rest retry').to.have.length(2);
+        expect(await harness.received()).to.equal(before + 2);
+        await harness.setBehaviour('ok');
+        // The engine retries only what did not succeed.
+        const retried = items.filter((_, i) => outcomes[i]!.status === 'retry').map((i) => ({ ...i, attempt: 2 }));
+        const again = await deliverBatch(retried);
+        expect(again.map((o) => o.status)).to.deep.equal(['delivered', 'delivered']);
+        expect(await harness.received(), 'each item received once').to.equal(before + 4);
+      });
     });
 
     it('can be closed twice, after delivering', async () => {

@@ -380,6 +380,60 @@ export function runStoreContract(name: string, factory: StoreContractFactory): v
       });
     });
 
+    describe('routing commits (stores that offer commitRouting)', () => {
+      it('writes call states, their events and timers, deliveries and routing acks together, or nothing on a conflict', async function () {
+        if (!store.commitRouting) this.skip();
+        const ns = freshQueue();
+        const sink = freshQueue();
+        const routed = [contractEvent({ callId: `route-${ns}-a` }), contractEvent({ callId: `route-${ns}-b` })];
+        await store.append(routed);
+        const leases: Lease<CallEvent>[] = [];
+        for (let i = 0; i < 50 && leases.length < 2; i++) {
+          const claimed = await store.routing.claim(100, { leaseMs: 60_000, waitMs: 200 });
+          for (const lease of claimed) {
+            if (routed.some((e) => e.id === lease.id)) leases.push(lease);
+            else await store.routing.retry(lease, { delayMs: 0, countsAsAttempt: false });
+          }
+        }
+        expect(leases.map((l) => l.id).sort()).to.deep.equal(routed.map((e) => e.id).sort());
+        const missed = contractEvent({ type: 'missed', callId: `route-${ns}-a` });
+        const delivery = (id: string) => ({ id, payload: { sinkId: sink, pipeline: 'p', event: routed[0]! } });
+        // A conflict on the second call: nothing of the batch may be written.
+        await store.kv(ns).put('b', { n: 0 }, 0);
+        const lost = await peer.commitRouting!({
+          namespace: ns,
+          calls: [
+            { key: 'a', value: { n: 1 }, expectedRevision: 0, events: [missed], timers: [] },
+            { key: 'b', value: { n: 1 }, expectedRevision: 0, events: [], timers: [] },
+          ],
+          deliveries: [{ sinkId: sink, items: [delivery('d1')] }],
+          acks: leases,
+        });
+        expect(lost, 'conflict').to.equal(false);
+        expect(await store.kv(ns).get('a'), 'no state of a lost batch').to.equal(undefined);
+        expect(await store.getEvent(missed.id), 'no event of a lost batch').to.equal(undefined);
+        expect(await store.deliveries(sink).depth(), 'no delivery of a lost batch').to.equal(0);
+        const revisionB = (await store.kv(ns).get('b'))!.revision;
+        const ok = await store.commitRouting!({
+          namespace: ns,
+          calls: [
+            { key: 'a', value: { n: 1 }, expectedRevision: 0, events: [missed], timers: [] },
+            { key: 'b', value: { n: 2 }, expectedRevision: revisionB, events: [], timers: [] },
+          ],
+          deliveries: [{ sinkId: sink, items: [delivery('d1'), delivery('d2')] }],
+          acks: leases,
+        });
+        expect(ok).to.equal(true);
+        expect((await peer.kv(ns).get<{ n: number }>('b'))?.value.n).to.equal(2);
+        expect(await peer.getEvent(missed.id)).to.deep.include({ id: missed.id });
+        expect(await peer.deliveries(sink).depth()).to.equal(2);
+        // The acknowledged routing items are not handed out again.
+        const again = await store.routing.claim(100, { leaseMs: 1000, waitMs: 100 });
+        expect(again.map((l) => l.id)).to.not.include.members(routed.map((e) => e.id));
+        for (const lease of again) await store.routing.retry(lease, { delayMs: 0, countsAsAttempt: false });
+      });
+    });
+
     describe('lifecycle', () => {
       it('keeps events, queued work, dead letters and state across close and reopen; close twice is safe', async () => {
         const sink = freshQueue();

@@ -4,6 +4,7 @@ import type { Delivery, DeadLetterStore, Lease, WorkQueue } from '../store/store
 import type { DeliveryOptions } from '../config/schema.js';
 import type { RuntimeMetrics } from '../runtime/metrics.js';
 import { QueueWorker } from '../runtime/queue-worker.js';
+import { errorMessage } from '../errors.js';
 import { backoffDelay } from './backoff.js';
 import { settleDelivery } from './outcome.js';
 
@@ -12,7 +13,8 @@ const LEASE_MARGIN_MS = 5_000;
 
 /**
  * The delivery engine of one sink: its own queue, its own workers, its own retry policy. A slow or
- * failing sink only fills its own queue; ingestion and other sinks go on.
+ * failing sink only fills its own queue; ingestion and other sinks go on. A sink with
+ * `deliverBatch` gets up to `delivery.batchSize` items per attempt, each settled on its own.
  */
 export class SinkWorker {
   private readonly worker: QueueWorker<Delivery>;
@@ -24,11 +26,10 @@ export class SinkWorker {
     private readonly options: DeliveryOptions,
     private readonly deps: { deadLetters: DeadLetterStore; metrics: RuntimeMetrics; logger: Logger; now: () => number },
   ) {
-    this.worker = new QueueWorker(`sink:${sinkId}`, queue, (lease, signal) => this.attempt(lease, signal), {
-      concurrency: options.concurrency,
-      leaseMs: options.timeoutMs + LEASE_MARGIN_MS,
-      logger: deps.logger,
-    });
+    const common = { concurrency: options.concurrency, leaseMs: options.timeoutMs + LEASE_MARGIN_MS, logger: deps.logger };
+    this.worker = sink.deliverBatch && options.batchSize > 1
+      ? new QueueWorker(`sink:${sinkId}`, queue, (leases, signal) => this.attemptBatch(leases, signal), { ...common, batchSize: options.batchSize })
+      : QueueWorker.perItem(`sink:${sinkId}`, queue, (lease, signal) => this.attempt(lease, signal), common);
   }
 
   start(): void {
@@ -42,18 +43,59 @@ export class SinkWorker {
   private async attempt(lease: Lease<Delivery>, shutdown: AbortSignal): Promise<void> {
     const { event, pipeline } = lease.payload;
     const attempt = lease.attempts + 1;
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const signal = AbortSignal.any([timeout, shutdown]);
-    const outcome = await settleDelivery(() =>
-      raceAbort(this.sink.deliver(event, { deliveryId: lease.id, attempt, pipeline, signal }), signal, () =>
-        shutdown.aborted ? 'shutting down' : `attempt timed out after ${this.options.timeoutMs} ms`),
-    );
+    const outcome = await this.withTimeout(shutdown, (signal, reason) => settleDelivery(() =>
+      raceAbort(this.sink.deliver(event, { deliveryId: lease.id, attempt, pipeline, signal }), signal, reason)));
+    await this.settleAfter(lease, attempt, outcome, shutdown);
+  }
+
+  private async attemptBatch(leases: Lease<Delivery>[], shutdown: AbortSignal): Promise<void> {
+    const items = leases.map((lease) => ({ event: lease.payload.event, deliveryId: lease.id, attempt: lease.attempts + 1, pipeline: lease.payload.pipeline }));
+    const outcomes = await this.withTimeout(shutdown, async (signal, reason): Promise<DeliveryOutcome[]> => {
+      try {
+        const answered = await raceAbort(this.sink.deliverBatch!(items, { signal }), signal, reason);
+        if (answered.length !== items.length) throw new Error(`deliverBatch answered ${answered.length} outcomes for ${items.length} deliveries`);
+        return answered.map((outcome) => outcome ?? { status: 'delivered' });
+      } catch (err) {
+        // The whole batch failed like one `deliver` would: each item takes the same outcome.
+        const one = await settleDelivery(() => Promise.reject(err));
+        return items.map(() => one);
+      }
+    });
+    await Promise.all(leases.map((lease, i) => this.settleAfter(lease, lease.attempts + 1, outcomes[i]!, shutdown)));
+  }
+
+  /**
+   * Runs an attempt with its timeout. A plain timer, not `AbortSignal.timeout` combined with
+   * `AbortSignal.any`: on Node 20 the combined signal holds the timeout signal weakly and a GC can
+   * collect it, after which a receiver that never answers holds the slot until the lease expires
+   * (nodejs/node#57736).
+   */
+  private async withTimeout<T>(shutdown: AbortSignal, run: (signal: AbortSignal, reason: () => string) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`attempt timed out after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+    const onShutdown = () => controller.abort(new Error('shutting down'));
+    if (shutdown.aborted) onShutdown();
+    else shutdown.addEventListener('abort', onShutdown, { once: true });
+    try {
+      return await run(controller.signal, () => (shutdown.aborted ? 'shutting down' : `attempt timed out after ${this.options.timeoutMs} ms`));
+    } finally {
+      clearTimeout(timer);
+      shutdown.removeEventListener('abort', onShutdown);
+    }
+  }
+
+  private async settleAfter(lease: Lease<Delivery>, attempt: number, outcome: DeliveryOutcome, shutdown: AbortSignal): Promise<void> {
     if (shutdown.aborted && outcome.status !== 'delivered') {
       // Interrupted by shutdown: not the sink's fault, so hand it back without spending an attempt.
       await this.queue.retry(lease, { delayMs: 0, countsAsAttempt: false, reason: 'shutdown' });
       return;
     }
-    await this.settle(lease, attempt, outcome);
+    try {
+      await this.settle(lease, attempt, outcome);
+    } catch (err) {
+      // The store refused the settlement: the lease expires and the item is handed out again.
+      this.deps.logger.error({ sink: this.sinkId, delivery: lease.id, err: errorMessage(err) }, 'settling a delivery failed; it will be handed out again');
+    }
   }
 
   private async settle(lease: Lease<Delivery>, attempt: number, outcome: DeliveryOutcome): Promise<void> {

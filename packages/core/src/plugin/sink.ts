@@ -40,7 +40,32 @@ export type DeliveryOutcome =
  */
 export interface Sink {
   deliver(event: CallEvent, context: DeliveryContext): Promise<DeliveryOutcome | void>;
+  /**
+   * Optional: delivers several events in one go (one file write and fsync, one batch request).
+   * Returns one outcome per item, in the same order; `undefined` means delivered. Partial failure
+   * is normal: some delivered, some retried, some failed, each settled on its own. Throwing (or
+   * returning the wrong number of outcomes) retries the whole batch, like a throwing `deliver`.
+   * The host uses it when present, with up to `delivery.batchSize` items; `deliver` stays required
+   * (replays and single deliveries use it).
+   */
+  deliverBatch?(items: readonly BatchDelivery[], context: BatchDeliveryContext): Promise<readonly (DeliveryOutcome | void)[]>;
   close?(): Promise<void>;
+}
+
+/** One item of {@link Sink.deliverBatch}. */
+export interface BatchDelivery {
+  event: CallEvent;
+  /** Stable across retries of the same delivery: use it as an idempotency key. */
+  deliveryId: string;
+  /** 1 for the first attempt of this item. */
+  attempt: number;
+  pipeline: string;
+}
+
+/** What a batch attempt knows about itself. */
+export interface BatchDeliveryContext {
+  /** Aborted when the attempt times out or the process is shutting down. */
+  signal: AbortSignal;
 }
 
 /** A failure that retrying will not fix (bad credentials, unknown channel): dead-lettered at once. */

@@ -13,6 +13,7 @@ import { Router, type RunnablePipeline } from '../pipeline/router.js';
 import { CallTracker } from '../tracker/call-tracker.js';
 import { SinkWorker } from '../delivery/sink-worker.js';
 import { QueueWorker } from './queue-worker.js';
+import { routeBatch } from './route-batch.js';
 import { RuntimeMetrics } from './metrics.js';
 import { createLogger } from './logger.js';
 import { errorMessage } from '../errors.js';
@@ -22,16 +23,20 @@ export interface RuntimeOptions {
   clock?: Clock;
   http?: typeof fetch;
   /**
-   * Called after each durable write of the routing path (`tracker:state`, `tracker:events`,
-   * `tracker:timers`, `routing:deliveries`, `routing:ack`, `timers:ack`): fault tests kill the
-   * process there to prove that no write depends on the next one happening.
+   * Called after each durable write of the routing path: `routing:commit` (a whole batch, on stores
+   * with `commitRouting`), else `tracker:state`, `tracker:events`, `tracker:timers`,
+   * `routing:deliveries`, `routing:ack`; and for timers `timer:state`, `timers:ack`. Fault tests
+   * kill the process there to prove that no write depends on the next one happening.
    */
   afterWrite?: (point: string) => void;
   /** How long routing and timer work is leased before another node (or a restart) takes it over. Default 10 s. */
   routingLeaseMs?: number;
 }
 
-const ROUTING_CONCURRENCY = 16;
+// Batches routed at once, and the most events in one: what is ready is taken, so batches are small
+// under light load (low latency) and full under heavy load (one transaction for many events).
+const ROUTING_BATCHES = 2;
+const ROUTING_BATCH_SIZE = 256;
 // Routing a batch takes milliseconds; after a crash, its leased events are handed out again after this.
 const LEASE_MS = 10_000;
 
@@ -97,22 +102,11 @@ export class Runtime {
       const emit = (derived: CallEvent[]) => {
         for (const event of derived) this.metrics.callOutcomes.inc({ outcome: event.type });
       };
-      this.routingWorker = new QueueWorker('routing', store.routing, async (lease) => {
-        const event = lease.payload;
-        if (!event) {
-          // The event left the log (retention) before it was routed: nothing to route.
-          this.logger.warn({ item: lease.id }, 'routing item without its event; dropped');
-          await store.routing.ack(lease);
-          return;
-        }
-        if (config.tracker.enabled) emit(await tracker.observe(event));
-        const bySink = await router.route(event);
-        await Promise.all([...bySink].map(([sinkId, items]) => store.deliveries(sinkId).enqueue(items)));
-        this.afterWrite?.('routing:deliveries');
-        await store.routing.ack(lease);
-        this.afterWrite?.('routing:ack');
-      }, { concurrency: ROUTING_CONCURRENCY, leaseMs: this.leaseMs, logger: this.logger });
-      this.timerWorker = new QueueWorker('timers', store.timers, async (lease) => {
+      const routing = { store, router, tracker: config.tracker.enabled ? tracker : undefined, logger: this.logger, onOutcomes: emit, afterWrite: this.afterWrite };
+      this.routingWorker = new QueueWorker('routing', store.routing, (leases) => routeBatch(leases, routing), {
+        concurrency: ROUTING_BATCHES, batchSize: ROUTING_BATCH_SIZE, leaseMs: this.leaseMs, logger: this.logger,
+      });
+      this.timerWorker = QueueWorker.perItem('timers', store.timers, async (lease) => {
         emit(await tracker.onTimer(lease.payload));
         await store.timers.ack(lease);
         this.afterWrite?.('timers:ack');

@@ -33,8 +33,26 @@ export interface Store {
    * first, carrying the rest as an outbox that the next reader redoes (see docs/calls.md).
    */
   commitCallState?(namespace: string, write: CallStateWrite): Promise<number | false>;
+  /**
+   * Optional: one routing batch in one atomic write: the call states the tracker folded (each a
+   * compare-and-set, with the events it emits and the timers it schedules), the deliveries of every
+   * sink, and the acknowledgement of the routing leases. All or nothing: resolves `false` with
+   * nothing written when any call state's revision changed meanwhile. Stores without it get the
+   * same writes one by one, in an order that a redelivery completes (docs/performance.md).
+   */
+  commitRouting?(commit: RoutingCommit): Promise<boolean>;
   /** Releases connections and files. May be called twice. */
   close(): Promise<void>;
+}
+
+/** One routing batch (see {@link Store.commitRouting}). */
+export interface RoutingCommit {
+  /** The key-value namespace of the call states. */
+  namespace: string;
+  calls: readonly CallStateWrite[];
+  deliveries: readonly { sinkId: string; items: readonly EnqueueItem<Delivery>[] }[];
+  /** Routing leases this batch settles. */
+  acks: readonly Lease<CallEvent>[];
 }
 
 /** What one step of the call tracker writes (see {@link Store.commitCallState}). */
@@ -135,6 +153,8 @@ export interface KvEntry<T> {
 
 export interface KeyValueStore {
   get<T = unknown>(key: string): Promise<KvEntry<T> | undefined>;
+  /** Optional: several keys in one round trip (missing keys are absent from the map). */
+  getMany?<T = unknown>(keys: readonly string[]): Promise<Map<string, KvEntry<T>>>;
   /**
    * Writes `value` when the current revision equals `expectedRevision` (0: the key must not exist;
    * undefined: unconditional). Returns the new revision, or `false` on a conflict.

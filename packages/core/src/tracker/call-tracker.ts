@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CallEvent } from '../model/call-event.js';
-import type { EnqueueItem, Store, TimerPayload } from '../store/store.js';
+import type { CallStateWrite, EnqueueItem, KvEntry, Store, TimerPayload } from '../store/store.js';
 import {
   awaitsQuietEnd, callKey, closeQuietCall, decideOutcome, foldEvent, outcomeEvent, type CallState, type DurationLimits,
 } from './call-state.js';
@@ -25,8 +25,9 @@ export interface CallTrackerOptions {
   now: () => number;
   logger: Logger;
   /**
-   * Called after each write of a tracker step, with its name (`tracker:state`, `tracker:events`,
-   * `tracker:timers`): lets a fault test kill the process between two writes.
+   * Called after each write of a tracker step, with its name (`tracker:state` for an event's step,
+   * `timer:state` for a timer's, then `tracker:events`, `tracker:timers` where the outbox is
+   * written apart): lets a fault test kill the process between two writes.
    */
   afterWrite?: (point: string) => void;
 }
@@ -35,6 +36,14 @@ export interface CallTrackerOptions {
 interface TimerRequest {
   kind: 'call-timeout' | 'call-settle' | 'call-quiet';
   delayMs: number;
+}
+
+/** One call's share of a batch: the events folded and what to write. */
+export interface CallPlan {
+  key: string;
+  /** The batch's events of this call, to fold again on a revision conflict. */
+  events: readonly CallEvent[];
+  write: CallStateWrite;
 }
 
 interface Step {
@@ -79,19 +88,98 @@ export class CallTracker {
    * events it emitted (already in the log; for metrics). A redelivered event changes nothing.
    */
   async observe(event: CallEvent): Promise<CallEvent[]> {
-    if (event.type === 'missed' || event.type === 'completed') return [];
-    const key = callKey(event);
+    const plans = await this.plan([event]);
+    const derived: CallEvent[] = [];
+    for (const plan of plans) derived.push(...(await this.commit(plan)));
+    return derived;
+  }
+
+  /**
+   * Folds a batch of events into their calls: reads every call's state once (one round trip where
+   * the store can), folds each call's events in order in memory, and returns one write per call
+   * whose state changed. Nothing is written: the caller commits the plans (with the batch's
+   * deliveries and acknowledgements, atomically, on stores that offer `commitRouting`), or hands
+   * them to {@link commit} one by one.
+   */
+  async plan(events: readonly CallEvent[]): Promise<CallPlan[]> {
+    const groups = new Map<string, CallEvent[]>();
+    for (const event of events) {
+      if (event.type === 'missed' || event.type === 'completed') continue;
+      const key = callKey(event);
+      const group = groups.get(key);
+      if (group) group.push(event);
+      else groups.set(key, [event]);
+    }
+    if (!groups.size) return [];
+    const current = await this.readStates([...groups.keys()]);
+    const plans: CallPlan[] = [];
+    for (const [key, group] of groups) {
+      const entry = current.get(key);
+      if (entry?.value.outbox) await this.flush(entry.value.outbox);
+      const plan = this.fold(key, entry, group);
+      if (plan) plans.push(plan);
+    }
+    return plans;
+  }
+
+  /**
+   * Writes one call's plan on its own: atomically where the store can (`commitCallState`), else the
+   * state first with its outbox, then the outbox. On a revision conflict (another node, or the timer
+   * worker, wrote the call meanwhile) the call's events are folded again on the fresh state.
+   * Returns the outcome events written.
+   */
+  async commit(plan: CallPlan): Promise<CallEvent[]> {
+    let current = plan;
+    for (let attempt = 0; attempt < MAX_CAS_RETRIES; attempt++) {
+      if (await this.write(current, 'tracker:state')) return current.write.events as CallEvent[];
+      const entry = await this.store.kv(CALLS_NAMESPACE).get<CallState>(plan.key);
+      if (entry?.value.outbox) await this.flush(entry.value.outbox);
+      const again = this.fold(plan.key, entry, plan.events);
+      if (!again) return [];
+      current = again;
+    }
+    throw new Error(`updating call state ${plan.key}: too many concurrent updates`);
+  }
+
+  private async readStates(keys: string[]): Promise<Map<string, KvEntry<CallState>>> {
+    const kv = this.store.kv(CALLS_NAMESPACE);
+    if (kv.getMany) return kv.getMany<CallState>(keys);
+    const out = new Map<string, KvEntry<CallState>>();
+    await Promise.all(keys.map(async (key) => {
+      const entry = await kv.get<CallState>(key);
+      if (entry) out.set(key, entry);
+    }));
+    return out;
+  }
+
+  /** Folds one call's events onto its state; undefined when none of them changes it (all seen). */
+  private fold(key: string, entry: KvEntry<CallState> | undefined, events: readonly CallEvent[]): CallPlan | undefined {
     const deferOutcome = this.options.settleMs > 0;
-    return this.update(key, (current) => {
-      const { state, derived, changed } = foldEvent(current, event, { deferOutcome, ...this.limits });
-      if (!changed) return { derived: [] };
-      const timers: TimerRequest[] = [];
-      if (!current) timers.push({ kind: 'call-timeout', delayMs: this.options.callTimeoutMs });
-      if (state.settling && !current?.settling) timers.push({ kind: 'call-settle', delayMs: this.options.settleMs });
-      // Every event of a call waiting under the quiet rule restarts its quiet period.
-      if (awaitsQuietEnd(state)) timers.push({ kind: 'call-quiet', delayMs: this.quietMs });
-      return { state, derived, timers };
-    });
+    let state = entry?.value;
+    let changed = false;
+    const derived: CallEvent[] = [];
+    const timers: TimerRequest[] = [];
+    for (const event of events) {
+      const before = state;
+      const step = foldEvent(before, event, { deferOutcome, ...this.limits });
+      if (!step.changed) continue;
+      changed = true;
+      state = step.state;
+      derived.push(...step.derived);
+      if (!before) timers.push({ kind: 'call-timeout', delayMs: this.options.callTimeoutMs });
+      if (state.settling && !before?.settling) timers.push({ kind: 'call-settle', delayMs: this.options.settleMs });
+    }
+    if (!changed || !state) return undefined;
+    // Every event of a call waiting under the quiet rule restarts its quiet period: one timer for the batch.
+    if (awaitsQuietEnd(state)) timers.push({ kind: 'call-quiet', delayMs: this.quietMs });
+    return { key, events, write: this.toWrite(key, state, entry?.revision ?? 0, derived, timers) };
+  }
+
+  private toWrite(key: string, state: CallState, expectedRevision: number, events: CallEvent[], requests: TimerRequest[]): CallStateWrite {
+    const timers: EnqueueItem<TimerPayload>[] = requests.map((timer) => ({
+      id: `${key}#timer${++state.timerSeq}`, payload: { kind: timer.kind, key }, notBefore: this.options.now() + timer.delayMs,
+    }));
+    return { key, value: state, expectedRevision, events, timers };
   }
 
   /**
@@ -159,26 +247,28 @@ export class CallTracker {
         return [];
       }
       if (!step.state) return step.derived;
-      const state = step.state;
-      const timers: EnqueueItem<TimerPayload>[] = (step.timers ?? []).map((timer) => ({
-        id: `${key}#timer${++state.timerSeq}`, payload: { kind: timer.kind, key }, notBefore: this.options.now() + timer.delayMs,
-      }));
-      const expectedRevision = current?.revision ?? 0;
-      if (this.store.commitCallState) {
-        const revision = await this.store.commitCallState(CALLS_NAMESPACE, { key, value: state, expectedRevision, events: step.derived, timers });
-        if (revision === false) continue;
-        this.options.afterWrite?.('tracker:state');
-        return step.derived;
-      }
-      if (step.derived.length || timers.length) {
-        state.outbox = { events: step.derived, timers: timers.map((t) => ({ id: t.id, kind: t.payload.kind, notBefore: t.notBefore ?? 0 })) };
-      }
-      if ((await kv.put(key, state, expectedRevision)) === false) continue;
-      this.options.afterWrite?.('tracker:state');
-      if (state.outbox) await this.flush(state.outbox);
-      return step.derived;
+      const write = this.toWrite(key, step.state, current?.revision ?? 0, step.derived, step.timers ?? []);
+      if (await this.write({ key, events: [], write }, 'timer:state')) return step.derived;
     }
     throw new Error(`updating call state ${key}: too many concurrent updates`);
+  }
+
+  /** One call's write: atomic where the store can; else the state with its outbox, then the outbox. False on a conflict. */
+  private async write(plan: CallPlan, point: string): Promise<boolean> {
+    const { key, value, expectedRevision, events, timers } = plan.write;
+    const state = value as CallState;
+    if (this.store.commitCallState) {
+      if ((await this.store.commitCallState(CALLS_NAMESPACE, plan.write)) === false) return false;
+      this.options.afterWrite?.(point);
+      return true;
+    }
+    if (events.length || timers.length) {
+      state.outbox = { events: [...events], timers: timers.map((t) => ({ id: t.id, kind: t.payload.kind, notBefore: t.notBefore ?? 0 })) };
+    }
+    if ((await this.store.kv(CALLS_NAMESPACE).put(key, state, expectedRevision)) === false) return false;
+    this.options.afterWrite?.(point);
+    if (state.outbox) await this.flush(state.outbox);
+    return true;
   }
 
   /** Makes the writes an outbox promised; each is idempotent (deterministic ids). */
