@@ -306,4 +306,14 @@ describe('call tracker', () => {
       });
     }
   });
+
+  it("drops a call's state an hour after its outcome, not after the 4-hour call timeout", async () => {
+    const store = new MemoryStore();
+    const out = await trackCalls(ringGroupMissed().map((e) => ({ ...e, callId: 'retention' })), { store, horizonMs: 3600_000 + 10_000 });
+    expect(out.map((e) => e.type)).to.deep.equal(['missed']);
+    expect(await store.kv('calls').get('pbx:retention'), 'state dropped').to.equal(undefined);
+    const kept = new MemoryStore();
+    await trackCalls(ringGroupMissed().map((e) => ({ ...e, callId: 'retention' })), { store: kept, horizonMs: 3000_000 });
+    expect(await kept.kv('calls').get('pbx:retention'), 'kept for late events within the hour').to.not.equal(undefined);
+  });
 });

@@ -16,7 +16,7 @@ export interface SqliteStoreOptions extends EngineOptions {
 
 const ROUTING = '_routing';
 const TIMERS = '_timers';
-const PRUNE_EVERY_MS = 10 * 60_000;
+const PRUNE_EVERY_MS = 30_000;
 
 class CasConflictError extends Error {}
 
@@ -38,6 +38,7 @@ export class SqliteStore implements Store {
   private readonly queues = new Map<string, SqliteWorkQueue<unknown>>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly pruneTimer: NodeJS.Timeout;
+  private pruning = false;
   private closing?: Promise<void>;
   private failure?: Error;
 
@@ -184,12 +185,29 @@ export class SqliteStore implements Store {
     for (const waiter of [...(this.waiters.get(queue) ?? [])]) waiter();
   }
 
-  /** Drops settled queue items and old events in small batches. */
-  async prune(now = Date.now()): Promise<void> {
-    const settledBefore = now - (this.options.settledRetentionMs ?? 7 * 86_400_000);
-    const eventsBefore = now - (this.options.eventRetentionMs ?? 30 * 86_400_000);
-    for (let i = 0; i < 100; i++) {
-      if ((await this.call<number>({ op: 'prune', args: [settledBefore, eventsBefore] })) === 0) break;
+  /**
+   * Drops settled queue items and old events, 1000 rows per operation so that webhooks' writes go
+   * in between, until none is left: run every 30 s, it keeps pace with any rate the node can ingest
+   * (the earlier cap of 100k rows per 10 minutes fell behind above ~40 webhooks/s). Then gives
+   * freed pages back to the file system, a few MB per pass.
+   */
+  async prune(now = Date.now()): Promise<number> {
+    if (this.pruning) return 0;
+    this.pruning = true;
+    try {
+      const settledBefore = now - (this.options.settledRetentionMs ?? 7 * 86_400_000);
+      const eventsBefore = now - (this.options.eventRetentionMs ?? 30 * 86_400_000);
+      let removed = 0;
+      for (;;) {
+        if (this.closing) break;
+        const n = await this.call<number>({ op: 'prune', args: [settledBefore, eventsBefore] });
+        removed += n;
+        if (n === 0) break;
+      }
+      if (removed > 0 && !this.closing) await this.call({ op: 'vacuumSome', args: [2048] });
+      return removed;
+    } finally {
+      this.pruning = false;
     }
   }
 
@@ -275,6 +293,10 @@ class SqliteWorkQueue<T> implements WorkQueue<T> {
 
   depth(): Promise<number> {
     return this.store.call<number>({ op: 'depth', args: [this.name] });
+  }
+
+  async oldestWaiting(): Promise<number | undefined> {
+    return (await this.store.call<number | null>({ op: 'oldestWaiting', args: [this.name] })) ?? undefined;
   }
 }
 

@@ -209,3 +209,42 @@ describe('sqlite store', function () {
     });
   });
 });
+
+describe('sqlite store: storage keeps up', function () {
+  this.timeout(60_000);
+
+  it('prunes every settled item and expired event in one pass, past the old cap of 100k rows per 10 minutes, and the file shrinks', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'callrelay-prune-'));
+    const file = path.join(dir, 'store.db');
+    const store = await SqliteStore.open({ path: file });
+    await store.close();
+    // 130k settled queue items and 20k events, all past retention, written straight into the file.
+    const db = new Database(file);
+    const old = Date.now() - 40 * 86_400_000;
+    const body = JSON.stringify({ filler: 'x'.repeat(600) });
+    db.transaction(() => {
+      const item = db.prepare('INSERT INTO queue_items (queue, id, seq, payload, done, ready_at, settled_at) VALUES (?, ?, ?, \'\', 1, ?, ?)');
+      for (let i = 0; i < 130_000; i++) item.run('sink:x', `d${i}`, i, old, old);
+      const event = db.prepare('INSERT INTO events (id, body, stored_at) VALUES (?, ?, ?)');
+      for (let i = 0; i < 20_000; i++) event.run(`e${i}`, body, old);
+    })();
+    db.close();
+    const pages = () => {
+      const probe = new Database(file, { readonly: true });
+      try { return probe.pragma('page_count', { simple: true }) as number; } finally { probe.close(); }
+    };
+    const before = pages();
+    const reopened = await SqliteStore.open({ path: file });
+    const removed = await reopened.prune();
+    await reopened.close();
+    expect(removed).to.equal(150_000);
+    const check = new Database(file, { readonly: true });
+    expect((check.prepare('SELECT COUNT(*) AS n FROM queue_items').get() as { n: number }).n).to.equal(0);
+    expect((check.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n).to.equal(0);
+    const autoVacuum = check.pragma('auto_vacuum', { simple: true });
+    check.close();
+    expect(autoVacuum, 'new files use incremental auto-vacuum').to.equal(2);
+    // Freed pages go back to the file system a few MB per pass (2048 pages), not all at once.
+    expect(pages(), 'the file shrinks').to.be.at.most(before - 2048);
+  });
+});

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ConnectorRegistry } from '../plugin/registry.js';
 import type { AnyConnectorDefinition } from '../plugin/define.js';
-import { logSchema, pipelineSchema, serverSchema, sinkBaseShape, sourceBaseShape, storeBaseShape, trackerSchema } from './schema.js';
+import { backlogSchema, logSchema, pipelineSchema, serverSchema, sinkBaseShape, sourceBaseShape, storeBaseShape, trackerSchema } from './schema.js';
 import { WHEN_SCHEMA_REF, whenJsonSchema } from './when-json-schema.js';
 
 const ID_PATTERN = '^[a-z0-9][a-z0-9_-]*$';
@@ -48,6 +48,7 @@ export function configJsonSchema(registry: ConnectorRegistry): Record<string, un
       store: oneOfKind('store', storeBaseShape),
       log: toJson(logSchema),
       tracker: toJson(trackerSchema),
+      backlog: toJson(backlogSchema),
     },
     $defs: { when: whenJsonSchema() },
   };

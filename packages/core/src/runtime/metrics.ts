@@ -11,6 +11,7 @@ export class RuntimeMetrics {
   readonly deliveries: Counter<'sink' | 'outcome'>;
   readonly deliveryLatency: Histogram<'sink'>;
   readonly queueDepth: Gauge<'queue'>;
+  readonly routingLag: Gauge;
   readonly callOutcomes: Counter<'outcome'>;
 
   constructor(registry: Registry = new Registry(), options: { defaultMetrics?: boolean } = {}) {
@@ -27,6 +28,7 @@ export class RuntimeMetrics {
       name: 'callrelay_delivery_latency_seconds', help: 'From webhook receipt to successful delivery', labelNames: ['sink'], registers,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     });
+    this.routingLag = new Gauge({ name: 'callrelay_routing_lag_seconds', help: 'Age of the oldest event waiting to be routed (how far the pipeline is behind ingest)', registers });
     this.queueDepth = new Gauge({ name: 'callrelay_queue_depth', help: 'Unacknowledged items per queue (routing, sink:<id>, timers)', labelNames: ['queue'], registers });
     this.callOutcomes = new Counter({ name: 'callrelay_call_outcomes_total', help: 'Call-level outcomes derived by the call tracker', labelNames: ['outcome'], registers });
   }

@@ -14,6 +14,7 @@ import { CallTracker } from '../tracker/call-tracker.js';
 import { SinkWorker } from '../delivery/sink-worker.js';
 import { QueueWorker } from './queue-worker.js';
 import { routeBatch } from './route-batch.js';
+import { BacklogMonitor } from './backlog-monitor.js';
 import { RuntimeMetrics } from './metrics.js';
 import { createLogger } from './logger.js';
 import { errorMessage } from '../errors.js';
@@ -37,6 +38,8 @@ export interface RuntimeOptions {
 // under light load (low latency) and full under heavy load (one transaction for many events).
 const ROUTING_BATCHES = 2;
 const ROUTING_BATCH_SIZE = 256;
+// How often queue depths, the routing lag and the backlog bound are checked.
+const BACKLOG_CHECK_MS = 1000;
 // Routing a batch takes milliseconds; after a crash, its leased events are handed out again after this.
 const LEASE_MS = 10_000;
 
@@ -129,7 +132,8 @@ export class Runtime {
       for (const worker of this.sinkWorkers) worker.start();
       this.routingWorker.start();
       this.timerWorker.start();
-      this.depthTimer = setInterval(() => void this.updateDepths(), 5000).unref();
+      const backlog = new BacklogMonitor(store, [...this.sinks.keys()], config.backlog, { metrics: this.metrics, logger: this.logger, now: () => this.clock.now() });
+      this.depthTimer = setInterval(() => void this.checkBacklog(backlog), BACKLOG_CHECK_MS).unref();
 
       this.server = new IngestServer(this.sources, {
         host: config.server.host, port: config.server.port, bodyLimit: config.server.bodyLimit,
@@ -150,13 +154,10 @@ export class Runtime {
     return this.sources.map((s) => ({ id: s.id, route: s.route, methods: s.source.methods ?? ['POST'] }));
   }
 
-  private async updateDepths(): Promise<void> {
-    const store = this.store;
-    if (!store) return;
+  private async checkBacklog(monitor: BacklogMonitor): Promise<void> {
     try {
-      this.metrics.queueDepth.set({ queue: 'routing' }, await store.routing.depth());
-      this.metrics.queueDepth.set({ queue: 'timers' }, await store.timers.depth());
-      for (const sinkId of this.sinks.keys()) this.metrics.queueDepth.set({ queue: `sink:${sinkId}` }, await store.deliveries(sinkId).depth());
+      const state = await monitor.check();
+      if (this.server) this.server.backlog = state;
     } catch (err) {
       this.logger.debug({ err }, 'reading queue depths failed');
     }

@@ -126,6 +126,8 @@ export interface WorkQueue<T> {
   extend?(lease: Lease<T>, leaseMs: number): Promise<void>;
   /** Items not yet acknowledged (ready, delayed or leased). */
   depth(): Promise<number>;
+  /** Optional: epoch ms since when the oldest unacknowledged item has been waiting (undefined when empty). */
+  oldestWaiting?(): Promise<number | undefined>;
 }
 
 export interface DeadLetter {

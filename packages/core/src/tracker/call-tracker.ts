@@ -84,6 +84,15 @@ export class CallTracker {
   }
 
   /**
+   * How long a call's state is kept after its outcome: late events of the call still find it (and
+   * change nothing), then it is dropped, so the store holds the calls of the last hour, not of the
+   * last call timeout.
+   */
+  private get closedRetentionMs(): number {
+    return Math.min(this.options.callTimeoutMs, 3600_000);
+  }
+
+  /**
    * Folds the event into its call, writes what follows, and returns the `missed`/`completed`
    * events it emitted (already in the log; for metrics). A redelivered event changes nothing.
    */
@@ -170,6 +179,7 @@ export class CallTracker {
       if (state.settling && !before?.settling) timers.push({ kind: 'call-settle', delayMs: this.options.settleMs });
     }
     if (!changed || !state) return undefined;
+    if (decided(state) && !(entry && decided(entry.value))) timers.push({ kind: 'call-timeout', delayMs: this.closedRetentionMs });
     // Every event of a call waiting under the quiet rule restarts its quiet period: one timer for the batch.
     if (awaitsQuietEnd(state)) timers.push({ kind: 'call-quiet', delayMs: this.quietMs });
     return { key, events, write: this.toWrite(key, state, entry?.revision ?? 0, derived, timers) };
@@ -201,14 +211,15 @@ export class CallTracker {
       switch (payload.kind) {
         case 'call-settle': {
           if (!state.settling) return { derived: [] };
-          return { state, derived: decideOutcome(state, { receivedAt: nowIso, occurredAt: state.endedAt ?? nowIso }, this.limits) };
+          const derived = decideOutcome(state, { receivedAt: nowIso, occurredAt: state.endedAt ?? nowIso }, this.limits);
+          return { state, derived, timers: [{ kind: 'call-timeout', delayMs: this.closedRetentionMs }] };
         }
         case 'call-quiet': {
           // A later event restarted the period (and scheduled its own timer), or the rule no longer applies.
           if (!awaitsQuietEnd(state) || idle(state) < this.quietMs) return { derived: [] };
           closeQuietCall(state);
           this.options.logger.info({ call: state.key }, "every agent leg ended unanswered and the caller's leg stayed silent: call missed (quiet rule)");
-          return { state, derived: decideOutcome(state, trigger, this.limits) };
+          return { state, derived: decideOutcome(state, trigger, this.limits), timers: [{ kind: 'call-timeout', delayMs: this.closedRetentionMs }] };
         }
         default:
           return this.onCallTimeout(state, idle(state), trigger);
@@ -218,7 +229,7 @@ export class CallTracker {
 
   private onCallTimeout(state: CallState, idleMs: number, trigger: { receivedAt: string; occurredAt: string }): Step {
     const timeout = this.options.callTimeoutMs;
-    if (state.ended && !state.settling && idleMs >= timeout) return { derived: [], drop: true };
+    if (state.ended && !state.settling && idleMs >= (decided(state) ? this.closedRetentionMs : timeout)) return { derived: [], drop: true };
     let derived: CallEvent[] = [];
     if (!state.ended && idleMs >= timeout) {
       state.ended = true;
@@ -231,7 +242,7 @@ export class CallTracker {
     } else if (state.settling && idleMs >= this.options.settleMs) {
       derived = decideOutcome(state, trigger, this.limits);
     }
-    const wait = state.ended ? timeout : Math.max(1000, timeout - Math.max(0, idleMs));
+    const wait = state.ended ? (decided(state) ? this.closedRetentionMs : timeout) : Math.max(1000, timeout - Math.max(0, idleMs));
     return { state, derived, timers: [{ kind: 'call-timeout', delayMs: wait }] };
   }
 
@@ -286,4 +297,9 @@ export class CallTracker {
 
 function keyOfTimer(timerId: string): string {
   return timerId.slice(0, timerId.lastIndexOf('#timer'));
+}
+
+/** The call's outcome was decided (or it was closed without one). */
+function decided(state: CallState): boolean {
+  return Boolean(state.emitted.missed || state.emitted.completed) || (state.ended && !state.settling);
 }
