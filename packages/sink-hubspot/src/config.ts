@@ -1,5 +1,4 @@
-import { secret, z } from '@callrelay/core';
-import { isTimeZone } from './display.js';
+import { secret, timeZoneSchema, z } from '@callrelay/core';
 
 /** The HubSpot sink's own config keys (the loader adds `type` and `delivery`). */
 export const hubspotConfig = z.object({
@@ -22,7 +21,7 @@ export const hubspotConfig = z.object({
     description: 'Liquid template of the call notes (`hs_call_body`, HTML). Every inserted value is HTML-escaped (`| escape` is not applied twice; `| raw` inserts HTML). Default: a list of caller, called number, what rang or who answered, when, durations, recording, and the callrelay ids.',
     examples: ['<p>{{ display.headline | escape }}, rang {{ display.rang | escape }}</p>'],
   }),
-  timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as UTC, Europe/Berlin or America/New_York').default('UTC').meta({
+  timeZone: timeZoneSchema.default('UTC').meta({
     description: 'Time zone of the times written in titles and notes (IANA name). `hs_timestamp` itself is an instant; HubSpot shows it in each user\'s zone.',
     examples: ['America/Chicago'],
   }),

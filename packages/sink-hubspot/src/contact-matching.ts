@@ -1,5 +1,6 @@
 import type { Party } from '@callrelay/core';
-import type { SearchRequest } from './hubspot-client.js';
+import type { HubSpotObject, SearchRequest } from './hubspot-client.js';
+import { anyOf, type Lookup } from './search-lookup.js';
 
 /** Contact properties that hold phone numbers, searched for the customer's number. */
 export const PHONE_PROPERTIES = ['phone', 'mobilephone'] as const;
@@ -16,17 +17,51 @@ export function phoneForms(party: Party | undefined): string[] {
 }
 
 /**
- * One search for every form in every phone property (filter groups are ORed: at most 2 forms x 2
- * properties = 4 groups, under HubSpot's limit of 5), oldest contact first so that the same
- * contact wins every time when several share a number.
+ * One search for every form in every phone property (filter groups are ORed). For one number (at
+ * most 2 forms x 2 properties = 4 `EQ` groups, under HubSpot's limit of 5); for the numbers of a
+ * batch, one `IN` filter per property. Oldest contact first, so that the same contact wins every
+ * time when several share a number.
  */
-export function contactSearch(forms: string[]): SearchRequest {
+export function contactSearch(forms: string[], limit = 1): SearchRequest {
   return {
-    filterGroups: PHONE_PROPERTIES.flatMap((propertyName) => forms.map((value) => ({ filters: [{ propertyName, operator: 'EQ', value }] }))),
+    filterGroups: anyOf(PHONE_PROPERTIES, forms),
     properties: ['firstname', 'lastname', ...PHONE_PROPERTIES],
     sorts: [{ propertyName: 'createdate', direction: 'ASCENDING' }],
-    limit: 1,
+    limit,
   };
+}
+
+const digitsOf = (value: string): string => value.replace(/\D/g, '');
+
+/**
+ * Whether two ways of writing a phone number are the same number: the same digits, or one is the
+ * other without its country code (1 to 3 more digits in front). HubSpot's own phone search "only
+ * uses the area code and local number" (Search the CRM, Limits), so a contact stored without the
+ * country code can be what it found for `+12125551212`. Short values (extensions, codes) must be
+ * equal as written.
+ */
+export function sameNumber(a: string, b: string): boolean {
+  const x = digitsOf(a);
+  const y = digitsOf(b);
+  if (x.length < 7 || y.length < 7) return a.trim().toLowerCase() === b.trim().toLowerCase();
+  if (x === y) return true;
+  const [short, long] = x.length < y.length ? [x, y] : [y, x];
+  return long.length - short.length <= 3 && long.endsWith(short);
+}
+
+/** Finds the oldest contact of each party's number (see {@link firstMatches}). */
+export const contactLookup: Lookup<Party> = {
+  values: (party) => phoneForms(party),
+  request: (values, limit) => contactSearch(values, limit),
+  matches: (contact: HubSpotObject, party) => {
+    const stored = PHONE_PROPERTIES.map((name) => contact.properties[name]).filter((v): v is string => typeof v === 'string' && v !== '');
+    return stored.some((value) => phoneForms(party).some((form) => sameNumber(value, form)));
+  },
+};
+
+/** One key per number, whatever form the platform sent it in: a batch creates one contact per number. */
+export function numberKey(party: Party): string {
+  return party.e164 ?? digitsOf(party.raw);
 }
 
 /**

@@ -30,15 +30,6 @@ export interface CallDisplay {
   recordingUrl?: string;
 }
 
-/** True when `Intl` knows the IANA time zone name. */
-export function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function label(party: Party | undefined, unknown: string): string {
   if (!party) return unknown;

@@ -64,6 +64,49 @@ describe('HubSpotEmulator, driven by @hubspot/api-client', () => {
     expect(limited.headers).to.include({ 'x-hubspot-ratelimit-remaining': '0', 'x-hubspot-ratelimit-interval-milliseconds': '10000' });
   });
 
+  it('batch-creates calls: 201 with every result; with objectWriteTraceIds, 207 naming the refused input while the others are created', async () => {
+    const contact = emulator.seedContact({ phone: '+12125551212' });
+    const call = (title: string, extra: Record<string, string> = {}) => ({
+      properties: { hs_timestamp: '2026-11-24T14:03:05Z', hs_call_status: 'NO_ANSWER', hs_call_title: title, ...extra },
+      associations: [{ to: { id: contact.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 194 }] }],
+    });
+    const all = await client().crm.objects.calls.batchApi.create({ inputs: [call('one'), call('two')] });
+    expect(all.results.map((r) => r.properties.hs_call_title).sort()).to.deep.equal(['one', 'two']);
+    expect(emulator.requests.at(-1)!.status).to.equal(201);
+
+    const partial = await client().crm.objects.calls.batchApi.create({
+      inputs: [{ ...call('three'), objectWriteTraceId: 't-3' }, { ...call('bad', { hs_call_status: 'MISSED' }), objectWriteTraceId: 't-4' }, { ...call('five'), objectWriteTraceId: 't-5' }],
+    }) as { results: { objectWriteTraceId?: string; properties: Record<string, string> }[]; errors?: { category: string; context: Record<string, string[]> }[]; numErrors?: number };
+    expect(emulator.requests.at(-1)!.status).to.equal(207);
+    expect(partial.numErrors).to.equal(1);
+    expect(partial.errors![0]).to.deep.include({ category: 'VALIDATION_ERROR', context: { objectWriteTraceId: ['t-4'] } });
+    expect(partial.results.map((r) => r.objectWriteTraceId).sort()).to.deep.equal(['t-3', 't-5']);
+    expect(emulator.calls.map((c) => c.properties.hs_call_title)).to.deep.equal(['one', 'two', 'three', 'five']);
+    expect(emulator.calls.every((c) => c.contactIds[0] === contact.id)).to.equal(true);
+  });
+
+  it('refuses a whole batch without trace ids when one input is invalid, and a batch of more than 100 inputs', async () => {
+    const input = (status: string) => ({ properties: { hs_timestamp: '1700000000000', hs_call_status: status }, associations: [] });
+    const atomic = await client().crm.objects.calls.batchApi.create({ inputs: [input('COMPLETED'), input('MISSED')] }).catch((err: SdkError) => err) as SdkError;
+    expect(atomic.code).to.equal(400);
+    expect(atomic.body.category).to.equal('VALIDATION_ERROR');
+    const tooMany = await client().crm.objects.calls.batchApi.create({ inputs: Array.from({ length: 101 }, () => input('COMPLETED')) }).catch((err: SdkError) => err) as SdkError;
+    expect(tooMany.code).to.equal(400);
+    expect(emulator.calls).to.have.length(0);
+  });
+
+  it('searches with IN (lowercase values only, as HubSpot documents), and refuses a body over 3,000 characters', async () => {
+    const jane = emulator.seedContact({ phone: '+12125551212', email: 'Jane@Example.com' });
+    const search = (values: string[]) => client().crm.contacts.searchApi.doSearch({
+      filterGroups: [{ filters: [{ propertyName: 'email', operator: 'IN' as never, values }] }], properties: ['email'], limit: 10, after: '0', sorts: [],
+    });
+    expect((await search(['jane@example.com', 'other@example.com'])).results.map((r) => r.id)).to.deep.equal([jane.id]);
+    expect((await search(['Jane@Example.com'])).total).to.equal(0);
+    const long = await search(Array.from({ length: 200 }, (_, i) => `person-${i}@example.com`)).catch((err: SdkError) => err) as SdkError;
+    expect(long.code).to.equal(400);
+    expect(String(long.body.message)).to.match(/maximum of 3000/);
+  });
+
   it('refuses properties a portal does not have, and values outside an enumeration', async () => {
     const error = await client().crm.objects.calls.basicApi.create({ properties: { hs_timestamp: '1700000000000', hs_call_status: 'MISSED', custom_thing: 'x' }, associations: [] })
       .catch((err: SdkError) => err) as SdkError;

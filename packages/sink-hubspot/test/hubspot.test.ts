@@ -43,6 +43,7 @@ describe('hubspot sink', function () {
       const always = 1_000_000;
       if (behaviour === 'retryable') contractEmulator.failNext(always, { status: 503 });
       else if (behaviour === 'permanent') contractEmulator.failNext(always, { status: 401 });
+      else if (typeof behaviour === 'object' && 'acceptFirst' in behaviour) contractEmulator.acceptCallsThenFail(behaviour.acceptFirst);
       else if (typeof behaviour === 'object') contractEmulator.failNext(always, { status: 429, retryAfterSec: behaviour.retryAfterSec });
     },
     received: () => contractEmulator.calls.length,

@@ -30,5 +30,9 @@ export const webhookConfig = z.object({
     examples: ['{"text": {{ event.from.e164 | default: event.from.raw | json }}, "agent": {{ event.agent.extension | json }}}'],
   }),
   contentType: z.string().min(1).default('application/json').meta({ description: 'Content-Type of the body (set it when a template renders something other than JSON).', examples: ['text/plain; charset=utf-8'] }),
+  maxConnections: z.number().int().min(1).max(256).optional().meta({
+    description: 'Most requests in flight to the receiver at once from this sink (per node), and so the most connections open to it; connections are kept alive and reused. Default: the sink\'s `delivery.concurrency`, so that setting means requests in flight as for every sink. A batch of deliveries (`delivery.batchSize`) is sent this many at a time, one signed request per event; batches in flight together share the limit. Lower it for a receiver that takes one request at a time.',
+    examples: [1, 16],
+  }),
 });
 export type WebhookSinkConfig = z.output<typeof webhookConfig>;

@@ -1,14 +1,23 @@
-import { defineSink, describeRequestError, liquid, permanentFailure, type ConnectorContext, type DeliveryContext, type DeliveryOutcome, type Sink, type CallEvent } from '@callrelay/core';
+import {
+  defineSink, describeRequestError, liquid, permanentFailure, settleDelivery,
+  type BatchDelivery, type BatchDeliveryContext, type CallEvent, type ConnectorContext, type DeliveryContext, type DeliveryOutcome, type Sink,
+} from '@callrelay/core';
 import { webhookConfig, type WebhookSinkConfig } from './config.js';
 import { StandardWebhookSigner } from './signing.js';
 import { outcomeOfResponse } from './response.js';
+import { RequestSlots } from './request-slots.js';
 
 export { webhookConfig, type WebhookSinkConfig } from './config.js';
 export { StandardWebhookSigner } from './signing.js';
+export { RequestSlots } from './request-slots.js';
 
 type Template = ReturnType<typeof liquid.parse>;
 
-/** POSTs each event to one URL, signed by the Standard Webhooks spec. */
+/**
+ * POSTs each event to one URL, signed by the Standard Webhooks spec: one message per event, also
+ * in a batch (the spec signs one message per request). A batch is sent concurrently, at most
+ * `maxConnections` requests at a time, over connections kept alive between requests.
+ */
 export class WebhookSink implements Sink {
   private readonly signer: StandardWebhookSigner;
   private readonly template: Template | undefined;
@@ -17,6 +26,7 @@ export class WebhookSink implements Sink {
   private readonly receiver: string;
   /** Whether a template's output must be JSON (the declared content type says so). */
   private readonly rendersJson: boolean;
+  private readonly slots: RequestSlots;
 
   constructor(private readonly config: WebhookSinkConfig, private readonly context: ConnectorContext) {
     this.signer = new StandardWebhookSigner(config.secret === undefined ? [] : [config.secret].flat());
@@ -29,27 +39,38 @@ export class WebhookSink implements Sink {
     };
     this.receiver = new URL(config.url).host;
     this.rendersJson = /^application\/([\w.-]+\+)?json\b/i.test(config.contentType);
+    this.slots = new RequestSlots(config.maxConnections ?? context.delivery?.concurrency ?? 4);
     if (!this.signer.signs) context.logger.warn({ sink: context.id }, 'webhook sink: no secret configured, requests are sent unsigned');
   }
 
   async deliver(event: CallEvent, delivery: DeliveryContext): Promise<DeliveryOutcome> {
-    const body = await this.render(event);
-    // The delivery id is stable across retries, so receivers can deduplicate on webhook-id.
-    const signing = this.signer.headers(delivery.deliveryId, new Date(this.context.clock.now()), body);
-    let response: Response;
+    return this.post(await this.render(event), delivery.deliveryId, delivery.signal);
+  }
+
+  /** Each event of the batch as its own signed request, concurrently within `maxConnections`; one outcome each. */
+  async deliverBatch(items: readonly BatchDelivery[], context: BatchDeliveryContext): Promise<DeliveryOutcome[]> {
+    return Promise.all(items.map((item) => settleDelivery(async () => this.post(await this.render(item.event), item.deliveryId, context.signal))));
+  }
+
+  /** Sends one message in a slot; signed when it leaves, so that the timestamp is the send time even after a wait for a slot. */
+  private async post(body: string, deliveryId: string, signal: AbortSignal): Promise<DeliveryOutcome> {
     try {
-      response = await this.context.http(this.config.url, {
-        method: 'POST',
-        headers: { ...this.headers, ...signing },
-        body,
-        signal: delivery.signal,
-        // A redirect would re-send a signed body somewhere unconfigured: report it instead.
-        redirect: 'manual',
+      return await this.slots.run(signal, async () => {
+        // The delivery id is stable across retries, so receivers can deduplicate on webhook-id.
+        const signing = this.signer.headers(deliveryId, new Date(this.context.clock.now()), body);
+        const response = await this.context.http(this.config.url, {
+          method: 'POST',
+          headers: { ...this.headers, ...signing },
+          body,
+          signal,
+          // A redirect would re-send a signed body somewhere unconfigured: report it instead.
+          redirect: 'manual',
+        });
+        return outcomeOfResponse(response, this.receiver);
       });
     } catch (err) {
-      return { status: 'retry', reason: `posting to ${this.receiver}: ${describeRequestError(err, delivery.signal)}` };
+      return { status: 'retry', reason: `posting to ${this.receiver}: ${describeRequestError(err, signal)}` };
     }
-    return outcomeOfResponse(response, this.receiver);
   }
 
   private async render(event: CallEvent): Promise<string> {

@@ -33,6 +33,11 @@ export interface ConnectorContext {
   state: KeyValueStore;
   /** The folder of the config file: resolve relative paths against it. */
   baseDir: string;
+  /**
+   * Sinks only: the sink's `delivery` settings, e.g. to size a connection pool to
+   * `delivery.concurrency` (the requests in flight a user asked for).
+   */
+  delivery?: Readonly<{ concurrency: number; batchSize: number; timeoutMs: number; maxAttempts: number }>;
 }
 
 export interface ConnectorDefinition<K extends ConnectorKind, S extends ConfigSchema, I> {

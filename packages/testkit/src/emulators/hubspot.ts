@@ -46,6 +46,13 @@ export interface HubSpotEmulatorOptions {
   searchRequestsPerSecond?: number;
   /** How long a new or changed object stays invisible to search, as HubSpot's search index lags. Default 0. */
   searchIndexDelayMs?: number;
+  /**
+   * Whether the results of a batch create carry the input's `objectWriteTraceId`. HubSpot's API
+   * schema (`SimplePublicObject.objectWriteTraceId`, in `@hubspot/api-client` 13.x) has the field;
+   * the example answer of its error-handling guide does not show it. Default true; false emulates
+   * the example, so a client must tell its results apart by their properties.
+   */
+  echoObjectWriteTraceId?: boolean;
 }
 
 /** A CRM object as the API returns it. Property values are strings, as HubSpot returns them. */
@@ -55,6 +62,8 @@ export interface HubSpotObject {
   createdAt: string;
   updatedAt: string;
   archived: boolean;
+  /** In a batch create's results: the input's `objectWriteTraceId` (see {@link HubSpotEmulatorOptions.echoObjectWriteTraceId}). */
+  objectWriteTraceId?: string;
 }
 
 /** A call engagement with the contacts it is associated with. */
@@ -75,6 +84,19 @@ export interface HubSpotRequestRecord {
   receivedAt: Date;
 }
 
+/**
+ * One failed input of a batch create answered `207 Multi-Status`, as HubSpot's error-handling
+ * guide shows it: the input is named by its `objectWriteTraceId` in `context`.
+ */
+export interface HubSpotBatchInputError {
+  status: 'error';
+  category: string;
+  message: string;
+  context: { objectWriteTraceId: string[] };
+  links: Record<string, string>;
+  errors: unknown[];
+}
+
 type ObjectType = 'calls' | 'contacts';
 
 interface StoredObject {
@@ -88,6 +110,12 @@ interface Answer {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+}
+
+/** A create input that passed validation, not yet stored. */
+interface PreparedCreate {
+  properties: Record<string, string>;
+  links: { otherId: string; typeId: number }[];
 }
 
 interface PendingFailure {
@@ -119,9 +147,16 @@ const DEFAULT_RETURNED: Record<ObjectType, string[]> = {
   contacts: ['firstname', 'lastname', 'email', 'phone', 'mobilephone', 'createdate', 'lastmodifieddate', 'hs_object_id'],
   calls: ['hs_timestamp', 'hs_call_title', 'hs_call_status', 'hs_call_direction', 'hs_createdate', 'hs_lastmodifieddate', 'hs_object_id'],
 };
+// Search limits, from "Search the CRM" (Limits): five filterGroups, six filters each, 18 in all;
+// 200 results a page; a body of at most 3,000 characters; no paging past 10,000 results.
 const MAX_FILTER_GROUPS = 5;
 const MAX_FILTERS_PER_GROUP = 6;
 const MAX_FILTERS = 18;
+const MAX_SEARCH_PAGE = 200;
+const MAX_SEARCH_BODY_CHARS = 3000;
+const MAX_SEARCH_RESULTS = 10_000;
+/** "Object API batch endpoints are limited to 100 inputs per request" (Using Object APIs, Limits). */
+const MAX_BATCH_INPUTS = 100;
 
 /** The shape of an error answer: HubSpot's `{ status: 'error', message, correlationId, category }`. */
 function errorBody(message: string, category: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -129,6 +164,8 @@ function errorBody(message: string, category: string, extra: Record<string, unkn
 }
 const validationError = (message: string, extra: Record<string, unknown> = {}): Answer =>
   ({ status: 400, body: errorBody(message, 'VALIDATION_ERROR', extra) });
+const inputError = (traceId: string, category: string, message: string, errors: unknown[] = []): HubSpotBatchInputError =>
+  ({ status: 'error', category, message, context: { objectWriteTraceId: [traceId] }, links: {}, errors });
 
 /** What each rate-limit policy's 429 says. */
 const RATE_LIMIT_MESSAGES: Record<HubSpotRateLimitPolicy, string> = {
@@ -144,10 +181,18 @@ export function hubSpotRateLimitBody(policy: HubSpotRateLimitPolicy, message = R
 
 /**
  * A local HubSpot CRM for sink tests, over real HTTP on loopback: call engagements
- * (`/crm/v3/objects/calls`, create / read / update / search), contacts (create / read / search),
- * call-to-contact associations (inline `associations` on create, and the v4 association
- * endpoints), Bearer-token auth with scopes, and the rate limits with HubSpot's documented
- * headers and bodies. It accepts what `@hubspot/api-client` sends (`basePath: emulator.url`).
+ * (`/crm/v3/objects/calls`, create / batch create / read / update / search), contacts (create /
+ * batch create / read / search), call-to-contact associations (inline `associations` on create,
+ * and the v4 association endpoints), Bearer-token auth with scopes, and the rate limits with
+ * HubSpot's documented headers and bodies. It accepts what `@hubspot/api-client` sends
+ * (`basePath: emulator.url`).
+ *
+ * Batch creates behave as HubSpot documents them: at most 100 inputs; all or nothing (the first
+ * invalid input fails the request with 400) unless every input has an `objectWriteTraceId`, in
+ * which case the valid inputs are created and the invalid ones are named in a `207 Multi-Status`
+ * answer's `errors[].context.objectWriteTraceId`. HubSpot does not promise the results in input
+ * order, so the emulator answers them in reverse order: a client that pairs results with inputs
+ * by position fails its tests.
  *
  * ```ts
  * const hubspot = new HubSpotEmulator();
@@ -171,6 +216,8 @@ export class HubSpotEmulator {
   /** call id -> contact id -> association type ids */
   private readonly associations = new Map<string, Map<string, Set<number>>>();
   private readonly failures: PendingFailure[] = [];
+  /** With {@link acceptCallsThenFail}: how many more calls may be created before creations fail. */
+  private callBudget: number | undefined;
   private recent: number[] = [];
   private recentSearches: number[] = [];
   private dailyCount = 0;
@@ -230,9 +277,22 @@ export class HubSpotEmulator {
     if (count > 0) this.failures.push({ remaining: count, failure, match: options.match });
   }
 
-  /** Drops the failures {@link failNext} queued and not used up yet. */
+  /**
+   * Accepts the next `count` call creations, then fails every further one retryably until
+   * {@link clearFailures}: a single create gets 503; in a batch create with `objectWriteTraceId`s
+   * the inputs past the budget are named in a 207's `errors` with category `INTERNAL_ERROR`, the
+   * others are created (a batch that fails part way); without trace ids the whole batch gets 503
+   * and nothing is created. HubSpot documents no category for an input that may pass later; the
+   * emulator's choice is `INTERNAL_ERROR`.
+   */
+  acceptCallsThenFail(count: number): void {
+    this.callBudget = Math.max(0, count);
+  }
+
+  /** Drops the failures {@link failNext} queued and not used up yet, and the budget of {@link acceptCallsThenFail}. */
   clearFailures(): void {
     this.failures.length = 0;
+    this.callBudget = undefined;
   }
 
   /** Creates a contact directly (no request, no rate limit); returns it with its id. Searchable at once. */
@@ -262,6 +322,7 @@ export class HubSpotEmulator {
   reset(): void {
     this.requests.length = 0;
     this.failures.length = 0;
+    this.callBudget = undefined;
     this.recent = [];
     this.recentSearches = [];
     this.dailyCount = 0;
@@ -287,7 +348,7 @@ export class HubSpotEmulator {
           throw validationError(`Invalid input JSON: ${(err as Error).message}`);
         }
       }
-      answer = this.answer(ctx.method, ctx.path, query, body, ctx.get('authorization'));
+      answer = this.answer(ctx.method, ctx.path, query, body, text, ctx.get('authorization'));
     } catch (err) {
       answer = isAnswer(err) ? err : { status: 500, body: errorBody('internal error', 'INTERNAL_ERROR') };
     }
@@ -300,7 +361,7 @@ export class HubSpotEmulator {
     }
   }
 
-  private answer(method: string, path: string, query: Record<string, string>, body: unknown, authorization: string): Answer {
+  private answer(method: string, path: string, query: Record<string, string>, body: unknown, text: string, authorization: string): Answer {
     const injected = this.injectedFailure(`${method} ${path}`);
     if (injected) return injected;
 
@@ -327,19 +388,25 @@ export class HubSpotEmulator {
 
     const limited = this.rateLimited(route.search);
     if (limited) return limited;
-    const answer = route.run(query, body);
+    const answer = route.run(query, body, text);
     return { ...answer, headers: { ...this.rateLimitHeaders(), ...answer.headers } };
   }
 
-  private route(method: string, path: string): { scope: string; search: boolean; run: (query: Record<string, string>, body: unknown) => Answer } | undefined {
+  private route(method: string, path: string): { scope: string; search: boolean; run: (query: Record<string, string>, body: unknown, text: string) => Answer } | undefined {
     const typeOf = (segment: string | undefined): ObjectType | undefined =>
       segment === 'calls' || segment === '0-48' ? 'calls' : segment === 'contacts' || segment === '0-1' ? 'contacts' : undefined;
+    const batch = /^\/crm\/v3\/objects\/([^/]+)\/batch\/create\/?$/.exec(path);
+    if (batch && method === 'POST') {
+      const type = typeOf(batch[1]);
+      if (!type) return { scope: WRITE_SCOPE, search: false, run: () => validationError(`Unable to infer object type from: ${batch[1]}`) };
+      return { scope: WRITE_SCOPE, search: false, run: (_q, body) => this.batchCreate(type, body) };
+    }
     const v3 = /^\/crm\/v3\/objects\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path);
     if (v3) {
       const type = typeOf(v3[1]);
       if (!type) return { scope: READ_SCOPE, search: false, run: () => validationError(`Unable to infer object type from: ${v3[1]}`) };
       const id = v3[2];
-      if (id === 'search' && method === 'POST') return { scope: READ_SCOPE, search: true, run: (_q, body) => this.search(type, body) };
+      if (id === 'search' && method === 'POST') return { scope: READ_SCOPE, search: true, run: (_q, body, text) => this.search(type, body, text) };
       if (id === undefined && method === 'POST') return { scope: WRITE_SCOPE, search: false, run: (_q, body) => this.create(type, body) };
       if (id !== undefined && method === 'GET') return { scope: READ_SCOPE, search: false, run: (q) => this.read(type, id, q) };
       if (id !== undefined && method === 'PATCH') return { scope: WRITE_SCOPE, search: false, run: (_q, body) => this.update(type, id, body) };
@@ -487,6 +554,64 @@ export class HubSpotEmulator {
   }
 
   private create(type: ObjectType, body: unknown): Answer {
+    const prepared = this.prepareCreate(type, body);
+    if (type === 'calls' && !this.takeCallBudget(1)) return { status: 503, body: errorBody('internal error', 'INTERNAL_ERROR') };
+    const stored = this.commitCreate(type, prepared);
+    return { status: 201, body: this.view(type, stored, [...new Set([...DEFAULT_RETURNED[type], ...Object.keys(prepared.properties)])]) };
+  }
+
+  /**
+   * `POST /crm/v3/objects/{type}/batch/create`: `{ inputs: [{ properties, associations, objectWriteTraceId }] }`.
+   * 201 `{ status: 'COMPLETE', results, startedAt, completedAt }` when every input is created; with
+   * an `objectWriteTraceId` on every input, 207 with `numErrors` and `errors` naming the inputs that
+   * were not; otherwise all or nothing.
+   */
+  private batchCreate(type: ObjectType, body: unknown): Answer {
+    const startedAt = new Date().toISOString();
+    const inputs = (body as { inputs?: unknown } | undefined)?.inputs;
+    if (!Array.isArray(inputs) || inputs.length === 0) throw validationError('inputs must be a non-empty list of { properties, associations }');
+    if (inputs.length > MAX_BATCH_INPUTS) throw validationError(`Batch input size ${inputs.length} exceeds the limit of ${MAX_BATCH_INPUTS} inputs per request.`);
+    const traceIds = inputs.map((input) => (input as { objectWriteTraceId?: unknown })?.objectWriteTraceId);
+    const multiStatus = traceIds.every((id) => typeof id === 'string' && id !== '');
+
+    const prepared: { traceId?: string; create?: PreparedCreate; error?: HubSpotBatchInputError }[] = inputs.map((input, i) => {
+      const traceId = multiStatus ? traceIds[i] as string : undefined;
+      try {
+        return { traceId, create: this.prepareCreate(type, input) };
+      } catch (err) {
+        if (!multiStatus || !isAnswer(err)) throw err;
+        const refused = err.body as { category?: string; message?: string; errors?: unknown[] };
+        return { traceId, error: inputError(traceId!, refused.category ?? 'VALIDATION_ERROR', refused.message ?? 'invalid input', refused.errors ?? []) };
+      }
+    });
+    if (!multiStatus && type === 'calls' && !this.takeCallBudget(prepared.length)) return { status: 503, body: errorBody('internal error', 'INTERNAL_ERROR') };
+
+    const results: HubSpotObject[] = [];
+    const errors: HubSpotBatchInputError[] = [];
+    for (const item of prepared) {
+      if (item.error) { errors.push(item.error); continue; }
+      if (multiStatus && type === 'calls' && !this.takeCallBudget(1)) { errors.push(inputError(item.traceId!, 'INTERNAL_ERROR', 'internal error')); continue; }
+      const stored = this.commitCreate(type, item.create!);
+      const view = this.view(type, stored, [...new Set([...DEFAULT_RETURNED[type], ...Object.keys(item.create!.properties)])]);
+      results.push(item.traceId !== undefined && this.options.echoObjectWriteTraceId !== false ? { ...view, objectWriteTraceId: item.traceId } : view);
+    }
+    // HubSpot does not answer in input order (HubSpot/hubspot-api-nodejs#190): reversed here, so order is never relied on.
+    results.reverse();
+    const completedAt = new Date().toISOString();
+    if (errors.length === 0) return { status: 201, body: { status: 'COMPLETE', results, startedAt, completedAt } };
+    return { status: 207, body: { status: 'COMPLETE', results, numErrors: errors.length, errors, startedAt, completedAt } };
+  }
+
+  /** Uses up `count` of the {@link acceptCallsThenFail} budget; false (nothing used) when it does not cover them. */
+  private takeCallBudget(count: number): boolean {
+    if (this.callBudget === undefined) return true;
+    if (this.callBudget < count) return false;
+    this.callBudget -= count;
+    return true;
+  }
+
+  /** Validates one create input (properties, inline associations, a contact's unique email); throws an error answer. */
+  private prepareCreate(type: ObjectType, body: unknown): PreparedCreate {
     const input = (body ?? {}) as { properties?: unknown; associations?: unknown };
     const properties = this.properties(type, input.properties ?? {}, true);
     // Inline associations: a call to contacts (type 194), or a contact to calls (type 193).
@@ -506,15 +631,18 @@ export class HubSpotEmulator {
     if (type === 'contacts') {
       const email = properties.email?.toLowerCase();
       const existing = email ? [...this.objects.contacts.values()].find((c) => c.properties.email?.toLowerCase() === email) : undefined;
-      if (existing) return { status: 409, body: errorBody(`Contact already exists. Existing ID: ${existing.id}`, 'CONFLICT') };
+      if (existing) throw { status: 409, body: errorBody(`Contact already exists. Existing ID: ${existing.id}`, 'CONFLICT') } satisfies Answer;
     }
-    const stored = this.insert(type, properties);
-    for (const { otherId, typeId } of links) {
+    return { properties, links };
+  }
+
+  private commitCreate(type: ObjectType, prepared: PreparedCreate): StoredObject {
+    const stored = this.insert(type, prepared.properties);
+    for (const { otherId, typeId } of prepared.links) {
       if (type === 'calls') this.link(stored.id, otherId, typeId);
       else this.link(otherId, stored.id, typeId === HUBSPOT_CONTACT_TO_CALL ? HUBSPOT_CALL_TO_CONTACT : typeId);
     }
-    const view = this.view(type, stored, [...new Set([...DEFAULT_RETURNED[type], ...Object.keys(properties)])]);
-    return { status: 201, body: view };
+    return stored;
   }
 
   private read(type: ObjectType, id: string, query: Record<string, string>): Answer {
@@ -539,7 +667,8 @@ export class HubSpotEmulator {
 
   // --- search ---
 
-  private search(type: ObjectType, body: unknown): Answer {
+  private search(type: ObjectType, body: unknown, text: string): Answer {
+    if (text.length > MAX_SEARCH_BODY_CHARS) throw validationError(`The request body has ${text.length} characters; a search query can contain a maximum of ${MAX_SEARCH_BODY_CHARS}.`);
     const request = (body ?? {}) as { filterGroups?: unknown; sorts?: unknown; properties?: unknown; limit?: unknown; after?: unknown; query?: unknown };
     const groups = Array.isArray(request.filterGroups) ? request.filterGroups as { filters?: SearchFilter[] }[] : [];
     if (groups.length > MAX_FILTER_GROUPS) throw validationError(`There was a problem with the request. Up to ${MAX_FILTER_GROUPS} filterGroups are allowed.`);
@@ -552,9 +681,10 @@ export class HubSpotEmulator {
     }
     if (total > MAX_FILTERS) throw validationError(`Up to ${MAX_FILTERS} filters in total are allowed.`);
     const limit = request.limit === undefined ? 10 : Number(request.limit);
-    if (!Number.isInteger(limit) || limit < 0 || limit > 200) throw validationError('limit must be an integer between 0 and 200');
+    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_SEARCH_PAGE) throw validationError(`limit must be an integer between 0 and ${MAX_SEARCH_PAGE}`);
     const offset = request.after === undefined || request.after === null || request.after === '' ? 0 : Number(request.after);
     if (!Number.isInteger(offset) || offset < 0) throw validationError('after must be a paging cursor from a previous answer');
+    if (offset + limit > MAX_SEARCH_RESULTS) throw validationError(`Paging past ${MAX_SEARCH_RESULTS} results is not supported.`);
 
     const visibleBefore = Date.now() - (this.options.searchIndexDelayMs ?? 0);
     const all = (stored: StoredObject): Record<string, string> => ({ ...stored.properties, hs_object_id: stored.id, ...(type === 'calls' ? { hs_createdate: String(stored.createdAt) } : { createdate: String(stored.createdAt) }) });
@@ -658,11 +788,15 @@ function compareValues(a: string | undefined, b: string | undefined): number {
   return x.localeCompare(y);
 }
 
-/** HubSpot's search operators; string comparisons ignore case, as HubSpot's do. */
+/**
+ * HubSpot's search operators. String comparisons ignore case, as HubSpot's do, except `IN` and
+ * `NOT_IN`: "the searched values must be lowercase" (Search the CRM), so a value with a capital
+ * letter matches nothing.
+ */
 function matchesFilter(actual: string | undefined, filter: SearchFilter): boolean {
   const value = filter.value === undefined ? undefined : String(filter.value).toLowerCase();
   const have = actual?.toLowerCase();
-  const values = (filter.values ?? []).map((v) => String(v).toLowerCase());
+  const values = (filter.values ?? []).map((v) => String(v));
   switch (filter.operator) {
     case 'EQ': return have !== undefined && have === value;
     case 'NEQ': return have !== value;
