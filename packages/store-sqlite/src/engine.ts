@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { SCHEMA_SQL } from './schema.js';
+import { ROUTING_QUEUE, ROUTING_SCHEMA_SQL, RoutingLog } from './routing-log.js';
 
 /** Options of the database connection (what the worker thread needs). */
 export interface EngineOptions {
@@ -34,7 +35,9 @@ const STATEMENTS = {
     LEFT JOIN events e ON e.id = q.id`,
   maxSeq: 'SELECT COALESCE(MAX(seq), 0) AS s FROM queue_items',
   pruneSettled: 'DELETE FROM queue_items WHERE (queue, id) IN (SELECT queue, id FROM queue_items WHERE done = 1 AND settled_at < ? LIMIT 1000)',
-  pruneEvents: 'DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE stored_at < ? LIMIT 1000)',
+  // Only events the routing log has passed and settled: an event waiting to be routed is never pruned.
+  pruneEvents: `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE stored_at < ? AND seq <= ?
+    AND seq NOT IN (SELECT seq FROM routing_leases) LIMIT 1000)`,
   dlAdd: 'INSERT OR REPLACE INTO dead_letters (id, sink_id, body, failed_at) VALUES (?, ?, ?, ?)',
   dlGet: 'SELECT body FROM dead_letters WHERE id = ?',
   dlListAll: 'SELECT body FROM dead_letters ORDER BY failed_at LIMIT ?',
@@ -64,6 +67,8 @@ export class SqliteEngine {
   private seq: number;
   /** Transactions committed (counted by the worker; for tests and diagnostics). */
   commits = 0;
+  /** The routing queue: an offset over the event log (routing-log.ts). */
+  private readonly routing: RoutingLog;
 
   constructor(options: EngineOptions) {
     if (options.path !== ':memory:') mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
@@ -81,21 +86,19 @@ export class SqliteEngine {
     this.db.pragma('wal_autocheckpoint = 10000');
     this.db.pragma('journal_size_limit = 67108864');
     this.db.exec(SCHEMA_SQL);
+    this.db.exec(ROUTING_SCHEMA_SQL);
     this.s = Object.fromEntries(Object.entries(STATEMENTS).map(([k, v]) => [k, this.db.prepare(v)])) as Record<keyof typeof STATEMENTS, Stmt>;
+    this.routing = new RoutingLog(this.db);
+    this.db.transaction(() => this.routing.migrate()).immediate();
     this.seq = Number((this.s.maxSeq.get() as { s: number }).s);
   }
 
-  /** Stores new events and, in the same transaction, puts each on the routing queue. */
-  append(routingQueue: string, events: { id: string; body: string }[], now: number): { stored: string[]; duplicates: string[] } {
+  /** Stores new events; the routing log reads them from there in order (no row per event to route). */
+  append(_routingQueue: string, events: { id: string; body: string }[], now: number): { stored: string[]; duplicates: string[] } {
     const out = { stored: [] as string[], duplicates: [] as string[] };
     for (const event of events) {
-      if (this.s.insertEvent.run(event.id, event.body, now).changes === 0) {
-        out.duplicates.push(event.id);
-        continue;
-      }
-      out.stored.push(event.id);
-      // The routing item refers to the event (same id) instead of copying it: half the bytes per commit.
-      this.s.enqueue.run(routingQueue, event.id, ++this.seq, '', now);
+      if (this.s.insertEvent.run(event.id, event.body, now).changes === 0) out.duplicates.push(event.id);
+      else out.stored.push(event.id);
     }
     return out;
   }
@@ -105,10 +108,12 @@ export class SqliteEngine {
   }
 
   enqueue(queue: string, items: { id: string; payload: string; readyAt: number }[]): void {
+    if (queue === ROUTING_QUEUE) throw new Error('the routing queue is fed by append: it reads the event log');
     for (const item of items) this.s.enqueue.run(queue, item.id, ++this.seq, item.payload, item.readyAt);
   }
 
   claim(queue: string, max: number, leaseMs: number, now: number): ClaimedRow[] {
+    if (queue === ROUTING_QUEUE) return this.routing.claim(max, leaseMs, now);
     const token = randomInt(1, 2 ** 47);
     const rows = this.s.claim.all({ queue, now, leaseUntil: now + leaseMs, token, max }) as (ClaimedRow & { seq: number })[];
     rows.sort((a, b) => a.seq - b.seq);
@@ -121,29 +126,39 @@ export class SqliteEngine {
   }
 
   ack(queue: string, id: string, token: number, now: number): void {
-    this.s.ack.run({ queue, id, token, now });
+    if (queue === ROUTING_QUEUE) this.routing.ack(id, token);
+    else this.s.ack.run({ queue, id, token, now });
+  }
+
+  ackMany(queue: string, leases: { id: string; token: number }[], now: number): void {
+    for (const lease of leases) this.ack(queue, lease.id, lease.token, now);
   }
 
   retry(queue: string, id: string, token: number, readyAt: number, countsAsAttempt: boolean): void {
-    this.s.retry.run({ queue, id, token, readyAt, add: countsAsAttempt ? 1 : 0 });
+    if (queue === ROUTING_QUEUE) this.routing.retry(id, token, readyAt, countsAsAttempt);
+    else this.s.retry.run({ queue, id, token, readyAt, add: countsAsAttempt ? 1 : 0 });
   }
 
   extend(queue: string, id: string, token: number, leaseUntil: number): void {
-    this.s.extend.run({ queue, id, token, leaseUntil });
+    if (queue === ROUTING_QUEUE) this.routing.extend(id, token, leaseUntil);
+    else this.s.extend.run({ queue, id, token, leaseUntil });
   }
 
   depth(queue: string): number {
+    if (queue === ROUTING_QUEUE) return this.routing.depth();
     return Number((this.s.depth.get(queue) as { n: number }).n);
   }
 
   /** Epoch ms since when the oldest unsettled item of a queue has waited, or null when none. */
   oldestWaiting(queue: string): number | null {
+    if (queue === ROUTING_QUEUE) return this.routing.oldestWaiting();
     const t = (this.s.oldestWaiting.get(queue) as { t: number | null } | undefined)?.t;
     return t === null || t === undefined ? null : Number(t);
   }
 
   /** Epoch ms when the earliest waiting or leased item becomes claimable, or null when none. */
   nextReady(queue: string): number | null {
+    if (queue === ROUTING_QUEUE) return this.routing.nextReady(Date.now());
     const t = (this.s.nextReady.get(queue) as { t: number | null }).t;
     return t === null ? null : Number(t);
   }
@@ -232,7 +247,7 @@ export class SqliteEngine {
   }
 
   prune(settledBefore: number, eventsBefore: number): number {
-    return this.s.pruneSettled.run(settledBefore).changes + this.s.pruneEvents.run(eventsBefore).changes;
+    return this.s.pruneSettled.run(settledBefore).changes + this.s.pruneEvents.run(eventsBefore, this.routing.prunableBelow()).changes;
   }
 
   /** Gives up to `pages` free pages back to the file system (files created with incremental auto-vacuum). */

@@ -282,6 +282,11 @@ class SqliteWorkQueue<T> implements WorkQueue<T> {
     await this.store.call({ op: 'ack', args: [this.name, lease.id, (lease.handle as Handle).token, Date.now()] });
   }
 
+  async ackMany(leases: readonly Lease<T>[]): Promise<void> {
+    if (!leases.length) return;
+    await this.store.call({ op: 'ackMany', args: [this.name, leases.map((l) => ({ id: l.id, token: (l.handle as Handle).token })), Date.now()] });
+  }
+
   async retry(lease: Lease<T>, options: { delayMs: number; countsAsAttempt?: boolean }): Promise<void> {
     await this.store.call({ op: 'retry', args: [this.name, lease.id, (lease.handle as Handle).token, Date.now() + Math.max(0, options.delayMs), options.countsAsAttempt !== false] });
     this.store.wake(this.name);

@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import type { Delivery } from '@callrelay/core';
 import { contractEvent, testContext } from '@callrelay/testkit';
 import sqlite, { SqliteStore } from '@callrelay/store-sqlite';
+import { SCHEMA_SQL } from '../src/schema.js';
 
 const tempFile = () => path.join(mkdtempSync(path.join(tmpdir(), 'callrelay-sqlite-')), 'store.db');
 const delivery = (sinkId: string): Delivery => ({ sinkId, pipeline: 'p', event: contractEvent() });
@@ -227,6 +228,8 @@ describe('sqlite store: storage keeps up', function () {
       for (let i = 0; i < 130_000; i++) item.run('sink:x', `d${i}`, i, old, old);
       const event = db.prepare('INSERT INTO events (id, body, stored_at) VALUES (?, ?, ?)');
       for (let i = 0; i < 20_000; i++) event.run(`e${i}`, body, old);
+      // ...and routed long ago: the routing log has passed them (only routed events are pruned).
+      db.prepare("UPDATE counters SET value = (SELECT MAX(seq) FROM events) WHERE name = 'routing_hwm'").run();
     })();
     db.close();
     const pages = () => {
@@ -246,5 +249,39 @@ describe('sqlite store: storage keeps up', function () {
     expect(autoVacuum, 'new files use incremental auto-vacuum').to.equal(2);
     // Freed pages go back to the file system a few MB per pass (2048 pages), not all at once.
     expect(pages(), 'the file shrinks').to.be.at.most(before - 2048);
+  });
+});
+
+describe('sqlite store: the routing log (an offset over the event log)', function () {
+  this.timeout(30_000);
+
+  it('never prunes an event that is still waiting to be routed, however old', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'callrelay-routing-log-')), 'store.db');
+    const store = await SqliteStore.open({ path: file });
+    await store.append([contractEvent({ id: 'waiting-1' }), contractEvent({ id: 'waiting-2' })]);
+    expect(await store.prune(Date.now() + 400 * 86_400_000)).to.equal(0);
+    const leases = await store.routing.claim(10, { leaseMs: 60_000, waitMs: 0 });
+    expect(leases.map((l) => l.id)).to.deep.equal(['waiting-1', 'waiting-2']);
+    await store.routing.ack(leases[0]!);
+    // waiting-2 is leased, not settled: kept. waiting-1 is routed: pruned once past retention.
+    expect(await store.prune(Date.now() + 400 * 86_400_000)).to.equal(1);
+    expect(await store.getEvent('waiting-2')).to.not.equal(undefined);
+    await store.close();
+  });
+
+  it('moves a file written with a routing row per event onto the offset: unrouted events are still routed', async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'callrelay-routing-migrate-')), 'store.db');
+    const db = new Database(file);
+    db.exec(SCHEMA_SQL);
+    const now = Date.now();
+    const insert = db.prepare('INSERT INTO events (id, body, stored_at) VALUES (?, ?, ?)');
+    for (const id of ['routed-1', 'routed-2', 'pending-1', 'pending-2']) insert.run(id, JSON.stringify(contractEvent({ id })), now);
+    const item = db.prepare("INSERT INTO queue_items (queue, id, seq, payload, done, ready_at) VALUES ('_routing', ?, ?, '', ?, ?)");
+    item.run('routed-1', 1, 1, now); item.run('routed-2', 2, 1, now); item.run('pending-1', 3, 0, now); item.run('pending-2', 4, 0, now);
+    db.close();
+    const store = await SqliteStore.open({ path: file });
+    const leases = await store.routing.claim(10, { leaseMs: 60_000, waitMs: 0 });
+    expect(leases.map((l) => l.id)).to.deep.equal(['pending-1', 'pending-2']);
+    await store.close();
   });
 });

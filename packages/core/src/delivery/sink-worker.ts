@@ -61,7 +61,20 @@ export class SinkWorker {
         return items.map(() => one);
       }
     });
-    await Promise.all(leases.map((lease, i) => this.settleAfter(lease, lease.attempts + 1, outcomes[i]!, shutdown)));
+    // Delivered items are acknowledged in one write where the store can; the others settle one by one.
+    const delivered = leases.filter((_, i) => outcomes[i]!.status === 'delivered');
+    const rest = leases.map((lease, i) => ({ lease, outcome: outcomes[i]! })).filter(({ outcome }) => outcome.status !== 'delivered');
+    if (delivered.length && this.queue.ackMany) {
+      try {
+        await this.queue.ackMany(delivered);
+        for (const lease of delivered) this.recordDelivered(lease, outcomes[leases.indexOf(lease)]!);
+      } catch (err) {
+        this.deps.logger.error({ sink: this.sinkId, items: delivered.length, err: errorMessage(err) }, 'acknowledging delivered items failed; they will be handed out again');
+      }
+    } else {
+      rest.unshift(...delivered.map((lease) => ({ lease, outcome: outcomes[leases.indexOf(lease)]! })));
+    }
+    await Promise.all(rest.map(({ lease, outcome }) => this.settleAfter(lease, lease.attempts + 1, outcome, shutdown)));
   }
 
   /**
@@ -98,16 +111,20 @@ export class SinkWorker {
     }
   }
 
+  private recordDelivered(lease: Lease<Delivery>, outcome: DeliveryOutcome): void {
+    this.deps.metrics.deliveries.inc({ sink: this.sinkId, outcome: 'delivered' });
+    const latency = (this.deps.now() - Date.parse(lease.payload.event.receivedAt)) / 1000;
+    if (Number.isFinite(latency) && latency >= 0) this.deps.metrics.deliveryLatency.observe({ sink: this.sinkId }, latency);
+    if (this.deps.logger.isLevelEnabled?.('debug')) this.deps.logger.debug({ sink: this.sinkId, delivery: lease.id, detail: 'detail' in outcome ? outcome.detail : undefined }, 'delivered');
+  }
+
   private async settle(lease: Lease<Delivery>, attempt: number, outcome: DeliveryOutcome): Promise<void> {
-    const log = this.deps.logger.child({ sink: this.sinkId, delivery: lease.id, attempt });
     if (outcome.status === 'delivered') {
       await this.queue.ack(lease);
-      this.deps.metrics.deliveries.inc({ sink: this.sinkId, outcome: 'delivered' });
-      const latency = (this.deps.now() - Date.parse(lease.payload.event.receivedAt)) / 1000;
-      if (Number.isFinite(latency) && latency >= 0) this.deps.metrics.deliveryLatency.observe({ sink: this.sinkId }, latency);
-      log.debug({ detail: outcome.detail }, 'delivered');
+      this.recordDelivered(lease, outcome);
       return;
     }
+    const log = this.deps.logger.child({ sink: this.sinkId, delivery: lease.id, attempt });
     const counts = outcome.status === 'failed' || outcome.countsAsAttempt !== false;
     const spent = lease.attempts + (counts ? 1 : 0);
     if (outcome.status === 'failed' || spent >= this.options.maxAttempts) {

@@ -120,6 +120,8 @@ export interface WorkQueue<T> {
   claim(max: number, options: { leaseMs: number; waitMs: number; signal?: AbortSignal }): Promise<Lease<T>[]>;
   /** Done: the item will not be handed out again. */
   ack(lease: Lease<T>): Promise<void>;
+  /** Optional: acknowledges several leases in one write (a delivered batch). */
+  ackMany?(leases: readonly Lease<T>[]): Promise<void>;
   /** Hand the item out again after `delayMs`. `countsAsAttempt` (default true) adds one to `attempts`. */
   retry(lease: Lease<T>, options: { delayMs: number; countsAsAttempt?: boolean; reason?: string }): Promise<void>;
   /** Extends a lease still being worked on. */
