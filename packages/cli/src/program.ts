@@ -3,7 +3,7 @@ import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import { schemaCommand } from './commands/schema.js';
 import { connectorsCommand } from './commands/connectors.js';
-import { dlqListCommand, dlqReplayCommand } from './commands/dlq.js';
+import { dlqListCommand, dlqPurgeCommand, dlqReplayCommand } from './commands/dlq.js';
 import { replayCommand } from './commands/replay.js';
 
 /** The `callrelay` command line. */
@@ -29,6 +29,14 @@ export function buildProgram(): Command {
   dlq.command('replay').argument('<config>').argument('[ids...]', 'dead letter ids (see dlq list)')
     .option('--sink <id>', 'every dead letter of this sink').option('--all', 'every dead letter')
     .description('queue dead letters again (a running node delivers them)').action(dlqReplayCommand);
+  dlq.command('purge').argument('<config>').argument('[ids...]', 'dead letter ids (see dlq list)')
+    .option('--sink <id>', 'only this sink\'s dead letters')
+    .option('--before <date|age>', 'only those that failed before a date (2026-01-31, UTC unless a zone is given) or longer ago than an age (30d, 12h, 90m, 2w)')
+    .option('--all', 'every dead letter (needed when no id, --sink or --before is given)')
+    .option('--yes', 'delete: without it nothing is deleted (the selection is listed, exit code 2)')
+    .option('--dry-run', 'list what would be deleted and exit 0')
+    .description('delete dead letters for good; every selector given must hold; nothing is deleted without --yes')
+    .action(dlqPurgeCommand);
 
   program.command('replay').argument('<fixture-or-folder>', 'a fixture JSON file or a folder of them')
     .requiredOption('--to <url>', 'webhook URL to post to')

@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   CONFIG_ENV_MISSING: 'a ${VAR} in the configuration has no value and no default',
   CONNECTOR_NOT_FOUND: 'no installed connector has this type or package name',
   CONNECTOR_LOAD_FAILED: 'the connector package was found but failed to load',
+  CONNECTOR_START_FAILED: "a connector's create() or start() threw while the node was starting",
   CONNECTOR_INVALID: 'the package does not export a callrelay connector definition',
   CONNECTOR_API_MISMATCH: 'the connector was built for another plugin API version',
   CONNECTOR_KIND_MISMATCH: 'the connector is of another kind (e.g. a sink named under sources)',

@@ -33,9 +33,10 @@ describe('config', () => {
     const config = await load(valid);
     expect(config.sources[0]).to.include({ id: 'pbx', route: '/hooks/pbx' });
     expect((config.sources[0]!.options.auth as { basic: { password: string } }).basic.password).to.equal('secret');
-    expect(config.sinks[0]!.delivery).to.deep.include({ concurrency: 4, maxAttempts: 8 });
+    expect(config.sinks[0]!.delivery).to.deep.include({ concurrency: 4, maxAttempts: 39, maxBackoffMs: 3_600_000 });
     expect(config.server).to.deep.include({ host: '127.0.0.1', port: 8080 });
-    expect(config.secretKeys).to.include('password');
+    expect(config.secretKeys).to.deep.equal(['sources.pbx.auth.basic.password']);
+    expect(config.secretValues).to.deep.equal(['secret']);
     const fromEnv = await load(valid, { PASS: 'from-env' });
     expect((fromEnv.sources[0]!.options.auth as { basic: { password: string } }).basic.password).to.equal('from-env');
   });

@@ -1,6 +1,5 @@
-import { z } from '@callrelay/core';
+import { timeZoneSchema, z } from '@callrelay/core';
 import { columnSchema, DEFAULT_COLUMNS } from './columns.js';
-import { timeZoneSchema } from './time-zone.js';
 
 /** The `csv` sink's own config keys (the loader adds `type` and `delivery`). */
 export const csvConfig = z.object({

@@ -1,17 +1,3 @@
-import { z } from '@callrelay/core';
-
-/** True when `Intl` knows the IANA time zone name. */
-export function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export const timeZoneSchema = z.string().refine(isTimeZone, 'an IANA time zone such as UTC, Europe/Berlin or America/New_York');
-
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);

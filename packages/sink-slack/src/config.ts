@@ -1,5 +1,4 @@
-import { secret, z } from '@callrelay/core';
-import { isTimeZone } from './display.js';
+import { secret, timeZoneSchema, z } from '@callrelay/core';
 
 /** The Slack sink's own config keys (the loader adds `type` and `delivery`). */
 export const slackConfig = z.object({
@@ -27,7 +26,7 @@ export const slackConfig = z.object({
     description: 'Liquid template that renders a JSON array of Block Kit blocks (use `| json` for inserted values; any other output is escaped for the inside of a JSON string). Values are escaped for Slack as in `text`. Default: the built-in layout, unless `text` alone is set.',
     examples: ['[{"type": "section", "text": {"type": "mrkdwn", "text": {{ display.caller | prepend: "Missed call from " | json }}}}]'],
   }),
-  timeZone: z.string().refine(isTimeZone, 'an IANA time zone such as UTC, Europe/Berlin or America/New_York').default('UTC').meta({
+  timeZone: timeZoneSchema.default('UTC').meta({
     description: 'Time zone of the times in messages (IANA name).',
     examples: ['Europe/Berlin'],
   }),

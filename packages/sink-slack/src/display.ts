@@ -59,15 +59,6 @@ export interface CallDisplay {
   callId: string;
 }
 
-/** True when `Intl` knows the IANA time zone name. */
-export function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A party's number for people: international format for E.164 numbers, `ext. 102` for extensions, else as sent. */
 export function formatNumber(party: Party | undefined): string | undefined {

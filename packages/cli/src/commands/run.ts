@@ -1,4 +1,4 @@
-import { Runtime, errorMessage } from '@callrelay/core';
+import { Runtime, createRedactor, errorMessage } from '@callrelay/core';
 import { bundledRegistry } from '../bundled.js';
 import { CommandFailure, loadConfigOrFail } from '../config-file.js';
 import { EXIT } from '../exit-codes.js';
@@ -48,7 +48,8 @@ export async function runCommand(file: string, options: { port?: string }): Prom
   try {
     address = await runtime.start();
   } catch (err) {
-    throw new CommandFailure(`callrelay could not start: ${errorMessage(err)}`, EXIT.FAILURE);
+    // Printed outside the logger: redacted the same way (URL credentials, the config's secrets).
+    throw new CommandFailure(`callrelay could not start: ${createRedactor(config.secretValues).text(errorMessage(err))}`, EXIT.FAILURE);
   }
   const host = address.address.includes(':') ? `[${address.address}]` : address.address;
   const base = `http://${host}:${address.port}`;

@@ -9,6 +9,7 @@ import { interpolateEnv } from './env.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { describeValue as describe } from './describe-value.js';
 import { didYouMean } from './did-you-mean.js';
+import { redactUrls } from '../util/redact.js';
 import { validateWhen, type WhenContext } from './when-validation.js';
 import {
   isSecret, rootSchema, idSchema, pipelineSchema, sourceBaseShape, sinkBaseShape, storeBaseShape,
@@ -53,8 +54,15 @@ export interface ResolvedConfig {
   store: { definition: StoreDefinition; options: Record<string, unknown> };
   log: Root['log'];
   tracker: Root['tracker'];
-  /** Dotted key names marked secret in any schema, for log redaction. */
+  backlog: Root['backlog'];
+  /**
+   * Exact dotted config paths of the secret fields that are set (`sources.pbx.auth.token.value`):
+   * fields a connector schema marks `secret()`. Not bare key names: `value` is a secret in one
+   * schema and call data everywhere else.
+   */
   secretKeys: string[];
+  /** The values of those fields (each item of a list, each value of a mapping): redacted wherever they appear in logs and CLI output. */
+  secretValues: string[];
 }
 
 /** Reads, interpolates and validates a config file. Throws {@link ConfigError} listing every problem. */
@@ -97,8 +105,8 @@ export async function parseConfig(
   const report = (pathParts: (string | number)[], message: string, extra: Partial<ConfigIssue> = {}, target: 'key' | 'value' = 'key') => {
     issues.push({ file, ...locate(doc, pathParts, at, target), path: pathParts.join('.'), message, ...extra });
   };
-  const reportZod = (prefix: (string | number)[], error: z.ZodError, value: unknown) => {
-    for (const issue of error.issues) reportZodIssue(prefix, issue, value, report);
+  const reportZod = (prefix: (string | number)[], error: z.ZodError, value: unknown, secretPaths: readonly (string | number)[][] = []) => {
+    for (const issue of error.issues) reportZodIssue(prefix, issue, value, report, secretPaths);
   };
 
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
@@ -132,7 +140,7 @@ export async function parseConfig(
     }
     return out;
   };
-  const section = <S extends z.ZodType>(key: 'server' | 'store' | 'log' | 'tracker', schema: S): z.output<S> => {
+  const section = <S extends z.ZodType>(key: 'server' | 'store' | 'log' | 'tracker' | 'backlog', schema: S): z.output<S> => {
     const result = schema.safeParse(input[key]);
     if (result.success) return result.data;
     reportZod([key], result.error, input[key]);
@@ -148,6 +156,7 @@ export async function parseConfig(
     store: section('store', sections.store),
     log: section('log', sections.log),
     tracker: section('tracker', sections.tracker),
+    backlog: section('backlog', sections.backlog),
   };
   const registry = options.registry;
 
@@ -160,14 +169,19 @@ export async function parseConfig(
     }
   };
   const secretKeys = new Set<string>();
+  const secretValues = new Set<string>();
   const validateOptions = (definition: AnyConnectorDefinition, raw: Record<string, unknown>, baseKeys: string[], where: (string | number)[]) => {
     const own: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw)) if (!baseKeys.includes(key)) own[key] = value;
-    collectSecrets(definition.config, secretKeys);
     const result = definition.config.strict().safeParse(own);
     if (!result.success) {
-      reportZod(where, result.error, own);
+      // A secret that fails validation is named by its path, never echoed as "found".
+      reportZod(where, result.error, own, secretFields(definition.config, own).map((field) => field.path));
       return undefined;
+    }
+    for (const field of secretFields(definition.config, result.data)) {
+      secretKeys.add([...where, ...field.path].join('.'));
+      for (const value of field.values) secretValues.add(value);
     }
     return result.data as Record<string, unknown>;
   };
@@ -263,7 +277,7 @@ export async function parseConfig(
   }
 
   if (issues.length || !store) throw new ConfigError(sortIssues(issues));
-  return { file, baseDir, sources, sinks, pipelines, server: root.server, store, log: root.log, tracker: root.tracker, secretKeys: [...secretKeys] };
+  return { file, baseDir, sources, sinks, pipelines, server: root.server, store, log: root.log, tracker: root.tracker, backlog: root.backlog, secretKeys: [...secretKeys], secretValues: [...secretValues] };
 }
 
 function reportZodIssue(
@@ -271,6 +285,7 @@ function reportZodIssue(
   issue: z.core.$ZodIssue,
   value: unknown,
   report: (p: (string | number)[], m: string, extra?: Partial<ConfigIssue>) => void,
+  secretPaths: readonly (string | number)[][] = [],
 ): void {
   const issuePath = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
@@ -280,15 +295,18 @@ function reportZodIssue(
     return;
   }
   const found = valueAt(value, issuePath);
+  const secret = secretPaths.some((secretPath) => secretPath.every((part, i) => String(issuePath[i]) === String(part)));
+  // A secret is never echoed; a URL is shown without its credentials.
+  const shown = (v: unknown) => (secret && v !== null && typeof v !== 'object' && v !== undefined ? `${typeof v} (secret, not shown)` : redactUrls(describe(v)));
   const extra: Partial<ConfigIssue> = {};
   if (issue.code === 'invalid_type') {
     extra.expected = issue.expected === 'record' ? 'mapping' : issue.expected;
-    extra.found = describe(found);
+    extra.found = shown(found);
   } else if (issue.code === 'invalid_value') {
     extra.expected = issue.values.map((v) => JSON.stringify(v)).join(' | ');
-    extra.found = describe(found);
+    extra.found = shown(found);
   } else if (found !== undefined) {
-    extra.found = describe(found);
+    extra.found = shown(found);
   }
   const message = issue.code === 'invalid_type' && found === undefined ? 'required key is missing' : issue.message;
   report([...prefix, ...issuePath], message, extra);
@@ -384,31 +402,57 @@ function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
   return [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
-/** Collects the keys marked secret() anywhere in a schema (objects, unions, arrays, wrappers). */
-function collectSecrets(schema: z.ZodType, into: Set<string>, key?: string, depth = 0): void {
-  if (depth > 12) return;
-  if (key && isSecret(schema)) into.add(key);
+/** One field marked `secret()`: its path in the connector's options and the text values under it. */
+interface SecretField {
+  path: (string | number)[];
+  values: string[];
+}
+
+/**
+ * The secret fields of a connector's options: walks the schema alongside the value (objects,
+ * unions, lists, mappings, wrappers), so that only fields that are set are found, each with its
+ * exact path. Under a secret field every text counts (a list of secrets during rotation, the
+ * values of a mapping of headers).
+ */
+function secretFields(schema: z.ZodType, value: unknown, path: (string | number)[] = [], depth = 0): SecretField[] {
+  if (depth > 16 || value === undefined || value === null) return [];
+  if (path.length && isSecret(schema)) return [{ path, values: textsIn(value) }];
   const def = (schema as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def;
+  const found: SecretField[] = [];
+  const isMapping = typeof value === 'object' && !Array.isArray(value);
   switch (def.type) {
     case 'object':
-      for (const [k, field] of Object.entries((schema as z.ZodObject<z.ZodRawShape>).shape)) collectSecrets(field as z.ZodType, into, k, depth + 1);
+      if (!isMapping) break;
+      for (const [key, field] of Object.entries((schema as z.ZodObject<z.ZodRawShape>).shape)) {
+        found.push(...secretFields(field as z.ZodType, (value as Record<string, unknown>)[key], [...path, key], depth + 1));
+      }
       break;
     case 'union':
-      for (const option of def.options as z.ZodType[]) collectSecrets(option, into, key, depth + 1);
+      for (const option of def.options as z.ZodType[]) found.push(...secretFields(option, value, path, depth + 1));
       break;
     case 'array':
-      collectSecrets(def.element as z.ZodType, into, key, depth + 1);
+      if (Array.isArray(value)) value.forEach((item, i) => found.push(...secretFields(def.element as z.ZodType, item, [...path, i], depth + 1)));
       break;
     case 'record':
-      collectSecrets(def.valueType as z.ZodType, into, key, depth + 1);
+      if (isMapping) for (const [key, item] of Object.entries(value)) found.push(...secretFields(def.valueType as z.ZodType, item, [...path, key], depth + 1));
       break;
     case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly': case 'catch': case 'nonoptional':
-      collectSecrets(def.innerType as z.ZodType, into, key, depth + 1);
+      found.push(...secretFields(def.innerType as z.ZodType, value, path, depth + 1));
       break;
     case 'pipe':
-      collectSecrets(def.in as z.ZodType, into, key, depth + 1);
+      found.push(...secretFields(def.in as z.ZodType, value, path, depth + 1));
       break;
     default:
       break;
   }
+  // A field reached through several options of a union is one field.
+  return [...new Map(found.map((field) => [field.path.join('.'), field])).values()];
+}
+
+function textsIn(value: unknown): string[] {
+  if (typeof value === 'string') return value === '' ? [] : [value];
+  if (typeof value === 'number') return [String(value)];
+  if (Array.isArray(value)) return value.flatMap(textsIn);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(textsIn);
+  return [];
 }

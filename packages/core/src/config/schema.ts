@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { CALL_DIRECTIONS, CALL_EVENT_TYPES } from '../model/call-event.js';
+import { proxyEntryProblem, TRUST_PROXY_TRUE_REFUSED } from '../http/client-address.js';
+import { DEFAULT_BODY_SHAPE_LIMITS } from '../util/body-shape.js';
 
 /** Marks a config field as a secret: redacted in logs, flagged in docs and `callrelay connectors`. */
 export function secret<T extends z.ZodType>(schema: T): T {
@@ -28,11 +30,21 @@ export const sourceBaseShape = {
     .meta({ description: 'Country used to derive E.164 numbers from national numbers.', examples: ['US'] }),
 };
 
+/**
+ * The default retry schedule: 1 s doubling to 1 h, then hourly, 39 attempts in all: a receiver may
+ * be down for about a day (21.7 to 27.1 h with the jitter) before a delivery is dead-lettered, as
+ * webhook senders such as Svix (~28 h) have taught users to expect. `backoffSpan` computes it; a
+ * test keeps it and the table in docs/configuration.md in step.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 39;
+export const DEFAULT_INITIAL_BACKOFF_MS = 1000;
+export const DEFAULT_MAX_BACKOFF_MS = 3_600_000;
+
 export const deliverySchema = z.object({
   concurrency: z.number().int().min(1).max(256).default(4).meta({ description: 'Deliveries in flight at once for this sink (per node).' }),
-  maxAttempts: z.number().int().min(1).max(1000).default(8).meta({ description: 'Attempts before the event goes to the dead-letter list. Rate-limit waits do not count.' }),
-  initialBackoffMs: z.number().int().min(0).default(1000).meta({ description: 'Wait before the second attempt; doubles each attempt, with full jitter.' }),
-  maxBackoffMs: z.number().int().min(0).default(300_000).meta({ description: 'Upper bound of one backoff wait.' }),
+  maxAttempts: z.number().int().min(1).max(1000).default(DEFAULT_MAX_ATTEMPTS).meta({ description: 'Attempts before the event goes to the dead-letter list. Rate-limit waits do not count. With the default backoff, 39 attempts span about a day (21.7 to 27.1 h: see the table in docs/configuration.md).' }),
+  initialBackoffMs: z.number().int().min(0).default(DEFAULT_INITIAL_BACKOFF_MS).meta({ description: 'Wait before the second attempt; doubles each attempt up to `maxBackoffMs`, each wait shortened by up to 20 % at random (jitter).' }),
+  maxBackoffMs: z.number().int().min(0).default(DEFAULT_MAX_BACKOFF_MS).meta({ description: 'Upper bound of one backoff wait: once reached, the sink is retried at this interval until `maxAttempts`.' }),
   timeoutMs: z.number().int().min(1).default(15_000).meta({ description: 'One attempt is aborted and retried after this long.' }),
   batchSize: z.number().int().min(1).max(10_000).default(100).meta({ description: 'Most deliveries handed to a sink that takes batches (`deliverBatch`: CSV one write and one fsync per batch) in one attempt. Under light load batches are small (what is ready is sent at once). Sinks without batch support take one at a time.' }),
 }).strict();
@@ -75,9 +87,41 @@ export const serverSchema = z.object({
   port: z.number().int().min(0).max(65535).default(8080).meta({ description: 'TCP port. 0 picks a free port.' }),
   bodyLimit: z.union([z.string(), z.number()]).default('1mb').meta({ description: 'Largest webhook body accepted; larger ones get 413.', examples: ['1mb', 65536] }),
   publicUrl: z.url().optional().meta({ description: 'The URL platforms call (behind a proxy), used to verify URL-based signatures.' }),
-  trustProxy: z.boolean().default(false).meta({ description: 'Trust X-Forwarded-For / -Proto / -Host.' }),
+  trustProxy: z.union([
+    z.literal(false),
+    z.number().int().min(1, 'a hop count of 0 trusts no proxy: write false').max(32),
+    z.array(z.string().refine((entry) => proxyEntryProblem(entry) === undefined, { error: (issue) => proxyEntryProblem(String(issue.input)) })).min(1, 'name at least one proxy, or write false'),
+  ], {
+    error: (issue) => (issue.input === true ? TRUST_PROXY_TRUE_REFUSED
+      : 'trustProxy is false, the number of proxies in front of callrelay (1), or a list of their addresses and CIDR ranges ([10.0.0.5, 10.1.0.0/16])'),
+  }).default(false).meta({
+    description: 'The proxies in front of callrelay, whose X-Forwarded-For / -Proto / -Host are believed: `false` (none: the client is the connection\'s peer), their addresses and CIDR ranges (or `loopback`, `linklocal`, `uniquelocal`), or their number (hops). The client is the rightmost X-Forwarded-For address that is not a trusted proxy. `true` is refused: it would let any client choose its address.',
+    examples: [['10.0.0.5', '10.1.0.0/16'], ['loopback'], 1],
+  }),
+  headersTimeoutMs: z.number().int().min(100).max(600_000).default(5000)
+    .meta({ description: 'A connection that has not sent complete request headers this long after it started the request is closed (408).' }),
+  requestTimeoutMs: z.number().int().min(100).max(600_000).default(10_000)
+    .meta({ description: 'A request whose body has not fully arrived this long after it started is closed (408). At least `headersTimeoutMs`.' }),
+  maxConnections: z.number().int().min(1).default(1024)
+    .meta({ description: 'Open connections at once; further connections are closed at once (platforms retry).' }),
+  concurrencyPerSource: z.number().int().min(1).default(64)
+    .meta({ description: "Requests of one source being read or processed at once; more get 503 with Retry-After. Bounds the memory held by bodies to this times `bodyLimit` per source." }),
+  authFailureLimit: z.union([
+    z.literal(false),
+    z.object({
+      burst: z.number().int().min(1).default(20).meta({ description: 'Failed authentications a client address may make in a row.' }),
+      perMinute: z.number().positive().default(10).meta({ description: 'Failed authentications allowed per minute after the burst.' }),
+    }).strict(),
+  ]).default({ burst: 20, perMinute: 10 })
+    .meta({ description: 'Per client address (IPv4 address, IPv6 /64): after `burst` failed authentications, requests get 429 with Retry-After until the bucket refills at `perMinute`; credentials are not checked meanwhile. `false` turns it off.' }),
+  maxBodyDepth: z.number().int().min(1).max(1000).default(DEFAULT_BODY_SHAPE_LIMITS.maxDepth)
+    .meta({ description: 'Deepest nesting of objects/arrays a body may have; deeper bodies get 400.' }),
+  maxBodyFields: z.number().int().min(1).default(DEFAULT_BODY_SHAPE_LIMITS.maxFields)
+    .meta({ description: 'Most fields (object members, array items, form or query parameters) a request may have; more get 400.' }),
   shutdownGraceMs: z.number().int().min(0).default(10_000).meta({ description: 'On SIGTERM, how long in-flight deliveries may finish.' }),
-}).strict();
+}).strict().refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {
+  path: ['headersTimeoutMs'], error: 'headersTimeoutMs is longer than requestTimeoutMs: the headers are part of the request',
+});
 
 export const logSchema = z.object({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -89,6 +133,12 @@ export const trackerSchema = z.object({
   callTimeoutMs: z.number().int().min(1000).default(4 * 3600_000).meta({ description: 'A call with no event for this long is closed (an answered call gets its `completed` summary, flagged `timed-out`).' }),
   settleMs: z.number().int().min(0).max(600_000).default(2000).meta({ description: 'After a call ends, wait this long for late or out-of-order events before deciding `missed` or `completed`. 0 decides at once.' }),
   quietMs: z.number().int().min(1000).max(600_000).default(20_000).meta({ description: "When every agent the call was offered to has ended unanswered and the caller's leg reports nothing for this long, the call is missed (platforms such as jambonz with answerOnBridge send no end for the caller's leg). See docs/calls.md." }),
+}).strict();
+
+export const backlogSchema = z.object({
+  maxEvents: z.number().int().min(100).default(100_000).meta({ description: 'Events waiting to be routed (call tracker and pipelines) beyond which webhooks get 503 + Retry-After until the pipeline catches up. Sink queues do not count: a sink that is down never stops ingestion.' }),
+  retryAfterSeconds: z.number().int().min(1).max(3600).default(5).meta({ description: 'The Retry-After of those 503 answers.' }),
+  warnLagSeconds: z.number().int().min(1).default(30).meta({ description: 'A warning is logged (at most once a minute) while the oldest event waiting to be routed is older than this.' }),
 }).strict();
 
 export const storeBaseShape = {
@@ -105,6 +155,7 @@ export const rootSchema = z.object({
   store: z.looseObject(storeBaseShape).prefault({}),
   log: logSchema.prefault({}),
   tracker: trackerSchema.prefault({}),
+  backlog: backlogSchema.prefault({}),
 }).strict();
 
 export const EVENT_TYPE_VALUES = CALL_EVENT_TYPES;

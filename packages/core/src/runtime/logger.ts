@@ -1,19 +1,57 @@
 import { pino, type Logger } from 'pino';
-
-const ALWAYS_REDACTED = ['authorization', 'password', 'token', 'secret', 'secrets', 'accessToken', 'webhookUrl', 'signingKey', 'signingKeys', 'cookie'];
+import { createRedactor, REDACTED } from '../util/redact.js';
 
 /**
- * The process logger. Secret config keys (declared with `secret()` in any connector schema) and
- * credentials in headers are redacted at any of the first three levels of a log object.
+ * Log keys whose values are credentials whatever logged them (request headers, a connector's own
+ * fields). Config secrets are not redacted by key name: a key such as `value` (3CX `auth.token.value`)
+ * names credentials in one schema and call data everywhere else; they are redacted by value.
  */
-export function createLogger(options: { level?: string; pretty?: boolean; secretKeys?: readonly string[]; destination?: NodeJS.WritableStream } = {}): Logger {
-  const keys = [...new Set([...ALWAYS_REDACTED, ...(options.secretKeys ?? [])])];
-  const paths = keys.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+const ALWAYS_REDACTED = ['authorization', 'password', 'token', 'secret', 'secrets', 'accessToken', 'webhookUrl', 'signingKey', 'signingKeys', 'cookie', 'set-cookie', 'x-api-key'];
+
+export interface LoggerOptions {
+  level?: string;
+  pretty?: boolean;
+  /**
+   * The secret values of the config (`ResolvedConfig.secretValues`): replaced by `[redacted]`
+   * wherever they appear in a line (message, fields, error stacks).
+   */
+  secretValues?: readonly string[];
+  /**
+   * Exact paths of log objects to redact (`ResolvedConfig.secretKeys`: dotted config paths such as
+   * `sources.pbx.auth.token.value`), in case a config section is logged as it is.
+   */
+  secretKeys?: readonly string[];
+  destination?: NodeJS.WritableStream;
+}
+
+/** A dotted path as a pino redact path: each part quoted, since ids may contain `-`. */
+function redactPath(dotted: string): string {
+  return dotted.split('.').map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i === 0 && /^[A-Za-z_$][\w$]*$/.test(part) ? part : `[${JSON.stringify(part)}]`)).join('');
+}
+
+/**
+ * The process logger. Every line is redacted before it is written: credentials in URLs (userinfo,
+ * `?apikey=`, `?token=`... see `redactUrl`), the config's secret values, and credential keys
+ * (headers) at any of the first three levels of a log object. Redacting the written line rather
+ * than chosen fields covers what a field serializer would miss: the message, error stacks, and
+ * values nested at any depth.
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const paths = [
+    ...ALWAYS_REDACTED.flatMap((key) => {
+      const quoted = `[${JSON.stringify(key)}]`;
+      return [quoted, `*${quoted}`, `*.*${quoted}`];
+    }),
+    // A key with a quote or backslash has no pino path; its value is redacted all the same.
+    ...(options.secretKeys ?? []).filter((key) => !/["\\]/.test(key)).map(redactPath),
+  ];
+  const redactor = createRedactor(options.secretValues);
   return pino(
     {
       level: options.level ?? 'info',
       base: { name: 'callrelay' },
-      redact: { paths, censor: '[redacted]' },
+      redact: { paths, censor: REDACTED },
+      hooks: { streamWrite: (line) => redactor.json(line) },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     (options.destination as pino.DestinationStream | undefined) ?? pino.destination({ fd: 1, sync: false }),

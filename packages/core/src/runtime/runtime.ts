@@ -6,7 +6,7 @@ import type { Sink } from '../plugin/sink.js';
 import type { Source } from '../plugin/source.js';
 import type { Clock } from '../plugin/tokens.js';
 import type { Store } from '../store/store.js';
-import { PluginHost } from '../plugin/host.js';
+import { PluginHost, attributed } from '../plugin/host.js';
 import { IngestServer } from '../http/server.js';
 import type { MountedSource } from '../http/ingest.js';
 import { Router, type RunnablePipeline } from '../pipeline/router.js';
@@ -65,7 +65,7 @@ export class Runtime {
   private readonly leaseMs: number;
 
   constructor(readonly config: ResolvedConfig, options: RuntimeOptions = {}) {
-    this.logger = options.logger ?? createLogger({ level: config.log.level, secretKeys: config.secretKeys });
+    this.logger = options.logger ?? createLogger({ level: config.log.level, secretKeys: config.secretKeys, secretValues: config.secretValues });
     this.metrics = new RuntimeMetrics();
     this.clock = options.clock ?? { now: () => Date.now() };
     this.afterWrite = options.afterWrite;
@@ -78,20 +78,18 @@ export class Runtime {
     const { config } = this;
     try {
       const storeDef = config.store.definition;
-      this.store = await storeDef.create(config.store.options as never, this.host.storeContext(storeDef.type, config.store.options, config.baseDir));
+      this.store = await this.host.createStore(storeDef, config.store.options, config.baseDir);
       this.host.bindStore(this.store);
       const store = this.store;
 
       for (const sink of config.sinks) {
-        const context = this.host.connectorContext('sink', sink.id, sink.definition.type, sink.options, config.baseDir);
-        this.sinks.set(sink.id, await sink.definition.create(sink.options as never, context));
+        this.sinks.set(sink.id, await this.host.createConnector(sink.id, sink.definition, sink.options, config.baseDir, { delivery: sink.delivery }));
       }
       const pipelines: RunnablePipeline[] = [];
       for (const pipeline of config.pipelines) {
         const transforms = [];
         for (const [index, transform] of pipeline.transforms.entries()) {
-          const context = this.host.connectorContext('transform', `${pipeline.id}.${index}`, transform.definition.type, transform.options, config.baseDir);
-          transforms.push(await transform.definition.create(transform.options as never, context));
+          transforms.push(await this.host.createConnector(`${pipeline.id}.${index}`, transform.definition, transform.options, config.baseDir));
         }
         pipelines.push({ id: pipeline.id, from: new Set(pipeline.from), when: pipeline.when, transforms, to: pipeline.to });
       }
@@ -123,9 +121,8 @@ export class Runtime {
       }
 
       for (const source of config.sources) {
-        const context = this.host.connectorContext('source', source.id, source.definition.type, source.options, config.baseDir);
-        const instance: Source = await source.definition.create(source.options as never, context);
-        await instance.start?.();
+        const instance: Source = await this.host.createConnector(source.id, source.definition, source.options, config.baseDir);
+        await attributed('starting', 'source', source.id, source.definition.type, () => instance.start?.());
         this.sources.push({ id: source.id, route: source.route, platform: source.definition.platform ?? source.definition.type, defaultCountry: source.defaultCountry, source: instance });
       }
 
