@@ -19,13 +19,20 @@ export * from './plugin/source.js';
 export * from './plugin/sink.js';
 export type * from './store/store.js';
 export { TOKENS, type Clock, type HttpClient } from './plugin/tokens.js';
-export { secret, isSecret, deliverySchema, type DeliveryOptions, type WhenClause } from './config/schema.js';
+export {
+  secret, isSecret, deliverySchema, DEFAULT_MAX_ATTEMPTS, DEFAULT_INITIAL_BACKOFF_MS, DEFAULT_MAX_BACKOFF_MS, type DeliveryOptions, type WhenClause,
+} from './config/schema.js';
+export {
+  ipRangeSchema, ipAllowListSchema, secretSchema, secretListSchema, timeZoneSchema, basicAuthSchema, sharedTokenSchema, noAuthSchema, authSchema,
+} from './config/shared-schemas.js';
 export { z } from 'zod';
 
 // Helpers for connectors: request bodies, verification, loose fields, display.
 export { parseJsonBody, parseFormBody, readWebhookParams, looksLikeForm, header } from './util/request-body.js';
-export { safeEqual, verifyBasicAuth, verifySharedToken, IpAllowList, allOf } from './util/verify.js';
-export { fieldKeyForm, pickField, hasField, fieldText, fieldNumber, fieldInt, fieldBool, fieldTime } from './util/fields.js';
+export { safeEqual, verifyBasicAuth, verifySharedToken, IpAllowList, parseIpRange, allOf, type IpRange } from './util/verify.js';
+export { redactUrl, redactUrls, isCredentialName, createRedactor, REDACTED, MIN_SECRET_SUBSTRING_LENGTH, type Redactor } from './util/redact.js';
+export { isTimeZone } from './util/time-zone.js';
+export { fieldKeyForm, pickField, hasField, fieldText, fieldNumber, fieldInt, fieldBool, fieldTime, ownEntry } from './util/fields.js';
 export { formatDuration } from './util/format.js';
 export { fieldAt, matchesWhen } from './pipeline/filter.js';
 export { liquid } from './builtins/transforms.js';
@@ -43,7 +50,7 @@ export { registerBuiltins, consoleSink, describeEvent, mapTransform, templateTra
 
 // The host: runtime, ingest server, delivery engine, call tracker (for embedding and tests).
 export { Runtime, type RuntimeOptions } from './runtime/runtime.js';
-export { PluginHost, type HostServices } from './plugin/host.js';
+export { PluginHost, attributed, ConnectorStartError, CONNECTOR_START_FAILED, type HostServices } from './plugin/host.js';
 export { IngestServer, type IngestServerOptions } from './http/server.js';
 export { ingestWebhook, type MountedSource, type IngestAnswer } from './http/ingest.js';
 export { Router, type RunnablePipeline } from './pipeline/router.js';
@@ -55,7 +62,7 @@ export {
 export { SinkWorker } from './delivery/sink-worker.js';
 export { QueueWorker } from './runtime/queue-worker.js';
 export { settleDelivery } from './delivery/outcome.js';
-export { backoffDelay } from './delivery/backoff.js';
-export { replayDeadLetters } from './delivery/dead-letters.js';
+export { backoffDelay, backoffStep, backoffSchedule, backoffSpan, BACKOFF_JITTER, type BackoffOptions, type ScheduledWait } from './delivery/backoff.js';
+export { replayDeadLetters, purgeDeadLetters, selectDeadLetters, type DeadLetterSelection } from './delivery/dead-letters.js';
 export { RuntimeMetrics } from './runtime/metrics.js';
-export { createLogger } from './runtime/logger.js';
+export { createLogger, type LoggerOptions } from './runtime/logger.js';

@@ -34,6 +34,9 @@ const threeCx = defineSource({
     const matcher = new CallMatcher(context.state, context.logger);
     return {
       methods: ['POST', 'GET'],
+      // The add-on's token and the PBX's address are all there is to check, and both arrive before
+      // the body: the whole verification runs before the body is read.
+      verifyHeaders: verify,
       verify,
       async parse(request): Promise<CallEventDraft[]> {
         const decoded = decodeRequest(request, [tokenParam]);

@@ -1,4 +1,4 @@
-import { badRequest, sha256Hex, type CallDirection, type CallEventDraft, type CallOutcome, type Party } from '@callrelay/core';
+import { badRequest, sha256Hex, type CallDirection, type CallEventDraft, type CallOutcome, type Party, ownEntry } from '@callrelay/core';
 import { idFromRecordingUrl, parseCallId, type ThreeCxCallId } from './call-id.js';
 import { EVENT_RULES, FINISH_TYPES, TRANSFER_TYPES, USER_TYPES, type EventRule } from './events.js';
 import { asText, EventParams, normalizeKey, stableJson } from './params.js';
@@ -30,7 +30,8 @@ export function mapThreeCxEvent(raw: Record<string, unknown>, options: ThreeCxMa
   if (!eventName && !id) throw badRequest('no event name (Event) and no call id (Id), and no CallType: neither a 3CX WebhooksApi event nor a 3CX CRM journal entry');
   // An event without a name but with recording files can only be a recording.
   const eventKey = eventName ? normalizeKey(eventName) : urls.length ? 'recording' : '';
-  const rule: EventRule | undefined = EVENT_RULES[eventKey];
+  // Own keys only: an event named `constructor` or `toString` is not a rule of the object prototype.
+  const rule: EventRule | undefined = ownEntry(EVENT_RULES, eventKey);
 
   const ids = identify(id ?? urls.map(idFromRecordingUrl).find(Boolean), raw);
   const user = p.text('user', 'extension');
@@ -102,7 +103,7 @@ export function mapThreeCxEvent(raw: Record<string, unknown>, options: ThreeCxMa
       return [finish(base, details, flags, keyOf(user))];
     case 'answer': {
       const trType = p.text('trtype', 'transfertype');
-      const transfer = trType ? TRANSFER_TYPES[normalizeKey(trType)] : undefined;
+      const transfer = trType ? ownEntry(TRANSFER_TYPES, normalizeKey(trType)) : undefined;
       if (trType) details.transferType = trType;
       if (transfer) {
         base.type = 'transferred';
@@ -155,7 +156,7 @@ function mapEnd(draft: CallEventDraft, p: EventParams, details: Record<string, u
 }
 
 function outcomeOf(finishType: string | undefined, titleAnswered: boolean | undefined, seconds: number | undefined): CallOutcome | undefined {
-  const stated = finishType ? FINISH_TYPES[normalizeKey(finishType)] : undefined;
+  const stated = finishType ? ownEntry(FINISH_TYPES, normalizeKey(finishType)) : undefined;
   if (stated) return stated;
   if (titleAnswered !== undefined) return titleAnswered ? 'answered' : 'no-answer';
   if (seconds !== undefined && seconds > 0) return 'answered';
@@ -183,7 +184,7 @@ function identify(id: string | undefined, raw: unknown): ThreeCxCallId & { missi
 function kindOf(user: string, userType: string | undefined, fallback: string | undefined, options: ThreeCxMappingOptions): string | undefined {
   const configured = options.extensionKinds?.[user];
   if (configured) return configured;
-  if (userType) return USER_TYPES[normalizeKey(userType)] ?? userType.toLowerCase();
+  if (userType) return ownEntry(USER_TYPES, normalizeKey(userType)) ?? userType.toLowerCase();
   return fallback;
 }
 

@@ -1,4 +1,4 @@
-import { allOf, defineSource, IpAllowList, verifySharedToken, type Source, type VerifyResult } from '@callrelay/core';
+import { allOf, defineSource, IpAllowList, verifySharedToken, type IncomingWebhook, type Source, type VerifyResult } from '@callrelay/core';
 import { readImpactBody } from './body.js';
 import { impactPbxConfig } from './config.js';
 import { mapImpactBody } from './mapping.js';
@@ -21,15 +21,19 @@ const impactpbx = defineSource({
     if (auth === 'none') context.logger.warn('source has auth: none; anyone who can reach the route can post calls');
     const allowList = auth !== 'none' && auth.allowIps ? new IpAllowList(auth.allowIps) : undefined;
     const token = auth !== 'none' ? auth.token : undefined;
+    // Every credential ImpactPBX can send is in the headers or the URL: all of it is checked before
+    // the body is read.
+    const verifyHeaders = (request: IncomingWebhook): VerifyResult => {
+      if (auth === 'none') return { ok: true };
+      return allOf(
+        allowList ? allowList.verify(request) : { ok: true },
+        token ? verifySharedToken(request, { token: token.value, header: token.header, queryParam: token.queryParam }) : { ok: true },
+      );
+    };
     return {
       methods: ['POST'],
-      verify(request): VerifyResult {
-        if (auth === 'none') return { ok: true };
-        return allOf(
-          allowList ? allowList.verify(request) : { ok: true },
-          token ? verifySharedToken(request, { token: token.value, header: token.header, queryParam: token.queryParam }) : { ok: true },
-        );
-      },
+      verifyHeaders,
+      verify: verifyHeaders,
       parse(request) {
         const { body, repaired } = readImpactBody(request);
         if (repaired) context.logger.warn({ source: context.id }, 'ImpactPBX sent malformed JSON; repaired it (event flagged repaired-body)');

@@ -1,4 +1,4 @@
-import { badRequest, type CallDirection, type CallEventDraft, type CallEventType, type CallOutcome, type Party } from '@callrelay/core';
+import { badRequest, type CallDirection, type CallEventDraft, type CallEventType, type CallOutcome, type Party, ownEntry } from '@callrelay/core';
 import { answeredPerPayload, talkSecondsOf } from './answer.js';
 import { party } from './parties.js';
 import { bool, int, pick, secondsBetween, text, time } from './values.js';
@@ -63,7 +63,7 @@ export function mapImpactBody(body: Record<string, unknown>, options: { repaired
   const mapped = action ? ACTION_MAP[action] : undefined;
   const type: CallEventType = mapped?.type ?? 'unknown';
   const legId = text(pick(body, 'channel_uuid'));
-  const direction = DIRECTIONS[text(pick(body, 'direction'))?.toLowerCase() ?? ''];
+  const direction = ownEntry(DIRECTIONS, text(pick(body, 'direction'))?.toLowerCase());
 
   const draft: CallEventDraft = {
     callId,

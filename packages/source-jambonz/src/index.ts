@@ -1,4 +1,5 @@
-import { allOf, defineSource, header, IpAllowList, secret, verifyBasicAuth, z, type IncomingWebhook, type Source, type VerifyResult } from '@callrelay/core';
+import { allOf, defineSource, header, IpAllowList, verifyBasicAuth, type IncomingWebhook, type Source, type VerifyResult } from '@callrelay/core';
+import { jambonzConfig } from './config.js';
 import { mapJambonzBody } from './mapping.js';
 import { isBodilessGet, readJambonzParams } from './request.js';
 import { verifyJambonzSignature } from './signature.js';
@@ -8,27 +9,7 @@ export { isQueueEvent } from './queue-event.js';
 export { readJambonzParams } from './request.js';
 export { verifyJambonzSignature, signJambonzPayload } from './signature.js';
 
-const secretList = z.union([secret(z.string().min(1)), z.array(secret(z.string().min(1))).min(1)]);
-
-const authSchema = z.union([
-  z.literal('none').meta({ description: 'No verification (explicit opt-out; logged as a warning).' }),
-  z.object({
-    basic: z.object({ username: z.string().min(1), password: secret(z.string().min(1)) }).strict().optional()
-      .meta({ description: 'HTTP Basic credentials set on the jambonz application (call hook / status hook "username" and "password").' }),
-    webhookSecret: secretList.optional()
-      .meta({ description: 'The account webhook secret(s): the `Jambonz-Signature` header must match one. List several during rotation.' }),
-    toleranceSeconds: z.number().int().min(1).default(300)
-      .meta({ description: 'Refuse signatures whose timestamp is further than this from now (replay protection).' }),
-    allowIps: z.array(z.string()).optional().meta({ description: 'Only accept requests from these addresses or CIDR ranges.' }),
-  }).strict().refine((a) => a.basic || a.webhookSecret || a.allowIps, 'configure basic, webhookSecret or allowIps (or auth: none)'),
-]);
-
-export const jambonzConfig = z.object({
-  auth: authSchema.meta({ description: 'How requests are verified. All configured methods must pass. Required: use `none` to opt out explicitly.' }),
-  callHookVerbs: z.array(z.looseObject({ verb: z.string() })).default([])
-    .meta({ description: 'The verbs answered to the call hook (jambonz ignores the body of status hook answers). Default `[]`: callrelay only observes; point the call hook at callrelay only if these verbs are what the call should do.', examples: [[{ verb: 'say', text: 'Please hold.' }, { verb: 'dial', target: [{ type: 'user', name: 'sales@example.com' }] }]] }),
-});
-export type JambonzConfig = z.output<typeof jambonzConfig>;
+export { jambonzConfig, type JambonzConfig } from './config.js';
 
 /** The jambonz (and Graine, same protocol) call hook, call status hook and queue event webhook. */
 const jambonz = defineSource({
@@ -50,14 +31,24 @@ const jambonz = defineSource({
       }
       return verifyJambonzSignature(header(request, 'jambonz-signature'), request.rawBody, { secrets, toleranceSeconds, nowMs: context.clock.now() });
     };
+    // What can be checked before the body arrives: the address, Basic auth, and that a signature is
+    // there at all (checking it needs the body).
+    const verifyHeaders = (request: IncomingWebhook): VerifyResult => {
+      if (auth === 'none') return { ok: true };
+      return allOf(
+        allowList ? allowList.verify(request) : { ok: true },
+        auth.basic ? verifyBasicAuth(request, auth.basic) : { ok: true },
+        secrets.length && !header(request, 'jambonz-signature') ? { ok: false, reason: 'missing Jambonz-Signature header (a webhook secret is configured)' } : { ok: true },
+      );
+    };
     return {
       // GET: jambonz lets an application's hooks use GET (docs: "call hook GET", query parameters).
       methods: ['POST', 'GET'],
+      verifyHeaders,
       verify(request): VerifyResult {
         if (auth === 'none') return { ok: true };
         return allOf(
-          allowList ? allowList.verify(request) : { ok: true },
-          auth.basic ? verifyBasicAuth(request, auth.basic) : { ok: true },
+          verifyHeaders(request),
           secrets.length ? verifySignature(request, auth.toleranceSeconds) : { ok: true },
         );
       },

@@ -1,6 +1,6 @@
 import {
   badRequest, fieldInt as int, fieldText as text, fieldTime as time, pickField as pick,
-  type CallEventDraft, type CallEventType, type CallOutcome, type Party,
+  type CallEventDraft, type CallEventType, type CallOutcome, type Party, ownEntry,
 } from '@callrelay/core';
 import { isQueueEvent, mapQueueEvent } from './queue-event.js';
 
@@ -41,7 +41,7 @@ export function mapJambonzBody(body: Record<string, unknown>): CallEventDraft {
   if (!callSid) throw badRequest('missing call_sid: not a jambonz call hook, call status hook or queue event');
   const parentSid = text(pick(body, 'parent_call_sid'));
   const status = text(pick(body, 'call_status'))?.toLowerCase();
-  const mapped = status ? STATUS_MAP[status] : undefined;
+  const mapped = ownEntry(STATUS_MAP, status);
   const sipStatus = int(pick(body, 'sip_status'));
   const sipReason = text(pick(body, 'sip_reason'));
   const direction = text(pick(body, 'direction'))?.toLowerCase();

@@ -1,8 +1,8 @@
-import { allOf, defineSource, IpAllowList, verifySharedToken, type Source, type VerifyResult } from '@callrelay/core';
+import { allOf, defineSource, header, IpAllowList, verifySharedToken, type IncomingWebhook, type Source, type VerifyResult } from '@callrelay/core';
 import { signalWireConfig } from './config.js';
 import { replyToAction } from './action-reply.js';
 import { readSignalWireParams } from './params.js';
-import { verifySignalWireSignature } from './signature.js';
+import { SHA256_SIGNATURE_HEADER, SIGNATURE_HEADERS, verifySignalWireSignature } from './signature.js';
 import { signedUrls } from './signed-url.js';
 import { mapSignalWireWebhook } from './webhook.js';
 
@@ -34,13 +34,24 @@ const signalwire = defineSource({
     const keys = auth !== 'none' && auth.signingKey ? [auth.signingKey].flat() : [];
     const token = auth !== 'none' ? auth.token : undefined;
     const tokenQueryParam = token ? token.queryParam ?? 'token' : undefined;
+    // What can be checked before the body arrives: the address, the token, and that a signature is
+    // there at all (checking it needs the body).
+    const verifyHeaders = (request: IncomingWebhook): VerifyResult => {
+      if (auth === 'none') return { ok: true };
+      const signed = [...SIGNATURE_HEADERS, SHA256_SIGNATURE_HEADER].some((name) => header(request, name)?.trim());
+      return allOf(
+        allowList ? allowList.verify(request) : { ok: true },
+        token ? verifySharedToken(request, { token: token.value, header: token.header, queryParam: token.queryParam }) : { ok: true },
+        keys.length && !signed ? { ok: false, reason: 'missing X-SignalWire-Signature header (a signing key is configured)' } : { ok: true },
+      );
+    };
     return {
       methods: ['GET', 'POST'],
+      verifyHeaders,
       verify(request): VerifyResult {
         if (auth === 'none') return { ok: true };
         return allOf(
-          allowList ? allowList.verify(request) : { ok: true },
-          token ? verifySharedToken(request, { token: token.value, header: token.header, queryParam: token.queryParam }) : { ok: true },
+          verifyHeaders(request),
           keys.length ? verifySignalWireSignature(request, { keys, urls: signedUrls(request, config.publicUrl) }) : { ok: true },
         );
       },

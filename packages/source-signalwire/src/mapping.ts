@@ -1,4 +1,4 @@
-import { badRequest, type CallDirection, type CallEventDraft, type CallEventType, type CallOutcome, type Party } from '@callrelay/core';
+import { badRequest, type CallDirection, type CallEventDraft, type CallEventType, type CallOutcome, type Party, ownEntry } from '@callrelay/core';
 import { has, int, keyForm, num, pick, text, time } from './values.js';
 
 /** How each `CallStatus` maps onto the canonical model (docs/connectors/signalwire.md). */
@@ -87,7 +87,7 @@ export function mapSignalWireParams(params: Record<string, unknown>): CallEventD
   const status = normalizeStatus(pick(params, 'CallStatus'));
   const recordingUrl = text(pick(params, 'RecordingUrl'));
   const sequence = int(pick(params, 'SequenceNumber'));
-  const mapped = status ? STATUS_MAP[status] : undefined;
+  const mapped = ownEntry(STATUS_MAP, status);
   // A recording status callback carries no CallStatus, only the recording.
   const type: CallEventType = mapped?.type ?? (!status && recordingUrl ? 'recording' : 'unknown');
 
@@ -153,5 +153,5 @@ export function mapSignalWireParams(params: Record<string, unknown>): CallEventD
  */
 export function callDirection(params: Record<string, unknown>, status: string | undefined): CallDirection | undefined {
   if (!has(params, 'Direction')) return status ? 'inbound' : undefined;
-  return DIRECTIONS[text(pick(params, 'Direction'))?.toLowerCase() ?? ''];
+  return ownEntry(DIRECTIONS, text(pick(params, 'Direction'))?.toLowerCase());
 }

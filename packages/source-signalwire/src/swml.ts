@@ -1,4 +1,4 @@
-import { badRequest, type CallDirection, type CallEventDraft, type CallEventType, type CallOutcome, type Party } from '@callrelay/core';
+import { badRequest, type CallDirection, type CallEventDraft, type CallEventType, type CallOutcome, type Party, ownEntry } from '@callrelay/core';
 import { keyForm, num, pick, text, time } from './values.js';
 
 /**
@@ -101,7 +101,7 @@ function mapCallState(params: Record<string, unknown>, callId: string, common: C
     if (to) draft.agent = to;
     if (type === 'ended') draft.endsCall = false;
   } else {
-    const direction = DIRECTIONS[text(pick(params, 'direction'))?.toLowerCase() ?? ''];
+    const direction = ownEntry(DIRECTIONS, text(pick(params, 'direction'))?.toLowerCase());
     if (direction) draft.direction = direction;
     if (direction === 'inbound' && (type === 'answered' || draft.outcome === 'answered')) draft.flags = ['answered-by-app'];
     if (from) draft.from = from;

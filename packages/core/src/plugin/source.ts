@@ -37,16 +37,31 @@ export interface WebhookReply {
  * A webhook source instance. The core owns the HTTP route; the source supplies three pieces:
  * how to verify a request, how to parse it into canonical events, and what to answer.
  *
- * Order for each request: `verify` (401 when not ok; nothing is parsed or stored), `parse`
- * (throw {@link badRequest} for a body that cannot be understood: 400, nothing stored), then the
- * core stores the events durably and only then calls `reply` (default: 200 `{"ok":true}`).
+ * Order for each request: `verifyHeaders` if the source has it (before the body is read), `verify`
+ * (401 when not ok; nothing is parsed or stored), `parse` (throw {@link badRequest} for a body that
+ * cannot be understood: 400, nothing stored), then the core stores the events durably and only then
+ * calls `reply` (default: 200 `{"ok":true}`).
  */
 export interface Source {
   /** HTTP methods the route accepts. Default: `['POST']`. */
   readonly methods?: readonly ('GET' | 'POST' | 'PUT')[];
+  /**
+   * Optional early check of what arrives before the body: headers, query string, method and client
+   * address (Basic auth, tokens, IP allow-lists). The core calls it before reading the body, with
+   * `rawBody` empty, and answers 401 without reading the body when it is not ok, so that a client
+   * without credentials cannot make the server hold its body in memory. It must be synchronous,
+   * cheap and must not read `rawBody`; a check that needs the body (a signature) belongs in `verify`
+   * only. `verify` still runs on the whole request and stays the complete check on its own.
+   */
+  verifyHeaders?(request: IncomingWebhook): VerifyResult;
   /** Fail closed: return `{ ok: false }` for anything that does not prove the configured credentials. */
   verify(request: IncomingWebhook): VerifyResult | Promise<VerifyResult>;
-  /** Zero or more events. An event that cannot be classified is returned with type `unknown`. */
+  /**
+   * Zero or more events. An event that cannot be classified is returned with type `unknown`. Any
+   * error thrown here is answered 400 (the platform must not retry a body that will fail again):
+   * throw {@link badRequest} with the reason; anything else is logged as a connector bug. A store
+   * the source uses that cannot be reached throws `STORE_UNAVAILABLE`, answered 503 (retry).
+   */
   parse(request: IncomingWebhook): CallEventDraft[] | Promise<CallEventDraft[]>;
   reply?(request: IncomingWebhook, events: readonly CallEvent[]): WebhookReply;
   /** Called once before the route opens. */

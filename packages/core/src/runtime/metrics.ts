@@ -20,7 +20,7 @@ export class RuntimeMetrics {
     const registers = [registry];
     this.webhooksReceived = new Counter({ name: 'callrelay_webhooks_received_total', help: 'Webhook requests received', labelNames: ['source'], registers });
     this.webhooksAccepted = new Counter({ name: 'callrelay_webhooks_accepted_total', help: 'Webhook requests stored and acknowledged', labelNames: ['source'], registers });
-    this.webhooksRejected = new Counter({ name: 'callrelay_webhooks_rejected_total', help: 'Webhook requests refused (unauthorized, bad_request, too_large, method, store_unavailable, error)', labelNames: ['source', 'reason'], registers });
+    this.webhooksRejected = new Counter({ name: 'callrelay_webhooks_rejected_total', help: 'Webhook requests refused (unauthorized, bad_request, parse_error, too_large, method, rate_limited, busy, backlog, store_unavailable)', labelNames: ['source', 'reason'], registers });
     this.eventsStored = new Counter({ name: 'callrelay_events_stored_total', help: 'Canonical events stored in the event log', labelNames: ['source'], registers });
     this.eventsDuplicate = new Counter({ name: 'callrelay_events_duplicate_total', help: 'Events recognised as a platform retry and not stored again', labelNames: ['source'], registers });
     this.deliveries = new Counter({ name: 'callrelay_deliveries_total', help: 'Delivery attempts by outcome (delivered, retry, dead_letter)', labelNames: ['sink', 'outcome'], registers });

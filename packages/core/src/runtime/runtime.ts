@@ -132,10 +132,7 @@ export class Runtime {
       const backlog = new BacklogMonitor(store, [...this.sinks.keys()], config.backlog, { metrics: this.metrics, logger: this.logger, now: () => this.clock.now() });
       this.depthTimer = setInterval(() => void this.checkBacklog(backlog), BACKLOG_CHECK_MS).unref();
 
-      this.server = new IngestServer(this.sources, {
-        host: config.server.host, port: config.server.port, bodyLimit: config.server.bodyLimit,
-        publicUrl: config.server.publicUrl, trustProxy: config.server.trustProxy,
-      }, { store, metrics: this.metrics, logger: this.logger });
+      this.server = new IngestServer(this.sources, config.server, { store, metrics: this.metrics, logger: this.logger });
       const address = await this.server.listen();
       this.server.ready = true;
       return address;

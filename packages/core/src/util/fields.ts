@@ -60,7 +60,9 @@ export function fieldBool(value: unknown): boolean | undefined {
 /**
  * A point in time as ISO 8601 UTC, or undefined when absent, zero or unreadable. Accepts ISO and
  * RFC 2822 text, `YYYY-MM-DD HH:MM:SS` without a zone (read as UTC, so the result does not depend
- * on the server's time zone), and Unix epochs in seconds, milliseconds or microseconds.
+ * on the server's time zone), and Unix epochs in seconds, milliseconds, microseconds or
+ * nanoseconds (by their number of digits). A time a `Date` cannot hold is no time (undefined):
+ * the event is kept with its receive time rather than refused.
  */
 export function fieldTime(value: unknown): string | undefined {
   const raw = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
@@ -69,10 +71,22 @@ export function fieldTime(value: unknown): string | undefined {
     const n = Number(raw);
     if (!(n > 0)) return undefined;
     const digits = raw.split('.')[0]!.length;
-    const ms = digits >= 15 ? n / 1000 : digits >= 12 ? n : n * 1000;
-    return new Date(Math.round(ms)).toISOString();
+    const ms = digits >= 18 ? n / 1e6 : digits >= 15 ? n / 1000 : digits >= 12 ? n : n * 1000;
+    return isoOrUndefined(Math.round(ms));
   }
   const zoneless = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(:\d{2}(\.\d+)?)?)$/.exec(raw);
-  const parsed = Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : raw);
-  return Number.isNaN(parsed) ? undefined : new Date(parsed).toISOString();
+  return isoOrUndefined(Date.parse(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : raw));
+}
+
+/** Beyond ±8.64e15 ms a `Date` cannot be printed (RangeError). */
+function isoOrUndefined(ms: number): string | undefined {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : undefined;
+}
+
+/**
+ * A value of a lookup table by a key taken from a webhook: own keys only, so that a platform value
+ * such as `constructor` or `__proto__` finds nothing instead of the object prototype.
+ */
+export function ownEntry<V>(table: Readonly<Record<string, V>>, key: string | undefined): V | undefined {
+  return key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
 }

@@ -55,16 +55,41 @@ export function verifySharedToken(
   return ok ? { ok: true } : { ok: false, reason: 'wrong token' };
 }
 
+/** One entry of an IP allow-list: an address, or a network and its prefix length. */
+export interface IpRange {
+  address: string;
+  family: 'ipv4' | 'ipv6';
+  /** Prefix length of a CIDR range; undefined for a single address. */
+  prefix?: number;
+}
+
+/**
+ * Reads `203.0.113.10`, `10.0.0.0/8`, `2001:db8::1` or `2001:db8::/32`; undefined for anything else
+ * (`10.0.0.300`, `10.0.0.0/99`, `10.0.0.0/8/1`, `/8`, a host name). The one reading shared by the
+ * config schemas (`ipRangeSchema`) and {@link IpAllowList}, so what validates is what runs.
+ */
+export function parseIpRange(entry: string): IpRange | undefined {
+  const parts = entry.trim().split('/');
+  if (parts.length > 2) return undefined;
+  const [address = '', prefixText] = parts;
+  const family = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : undefined;
+  if (!family) return undefined;
+  if (prefixText === undefined) return { address, family };
+  if (!/^\d{1,3}$/.test(prefixText)) return undefined;
+  const prefix = Number(prefixText);
+  return prefix <= (family === 'ipv4' ? 32 : 128) ? { address, family, prefix } : undefined;
+}
+
 /** An IP allow-list of addresses and CIDR ranges (IPv4 and IPv6). */
 export class IpAllowList {
   private readonly list = new BlockList();
+  /** Throws on an entry that {@link parseIpRange} refuses, naming the entry (configs validated with `ipAllowListSchema` never have one). */
   constructor(readonly entries: readonly string[]) {
     for (const entry of entries) {
-      const [address, prefix] = entry.split('/');
-      const family = isIPv6(address!) ? 'ipv6' : 'ipv4';
-      if (!isIPv4(address!) && !isIPv6(address!)) throw new Error(`not an IP address or CIDR range: ${entry}`);
-      if (prefix === undefined) this.list.addAddress(address!, family);
-      else this.list.addSubnet(address!, Number(prefix), family);
+      const range = parseIpRange(entry);
+      if (!range) throw new Error(`not an IP address or CIDR range: ${JSON.stringify(entry)} (expected an address such as 203.0.113.10 or a range such as 10.0.0.0/8 or 2001:db8::/32)`);
+      if (range.prefix === undefined) this.list.addAddress(range.address, range.family);
+      else this.list.addSubnet(range.address, range.prefix, range.family);
     }
   }
   allows(remoteAddress: string): boolean {
