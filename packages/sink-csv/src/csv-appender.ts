@@ -112,6 +112,12 @@ export class CsvAppender {
         await writeAll(handle, torn ? Buffer.concat([Buffer.from(CRLF), row]) : row);
       }
       if (this.options.fsync) await handle.sync();
+    } catch (err) {
+      // A write that failed part way (disk full, I/O error) must not leave half a row: cut a torn
+      // quoted cell would make every later row unreadable. The rows were not acknowledged; the
+      // delivery is retried and writes them whole.
+      await handle.truncate(size).catch(() => undefined);
+      throw err;
     } finally {
       await handle.close();
     }

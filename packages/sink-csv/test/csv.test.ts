@@ -306,3 +306,40 @@ describe('csv sink batches', () => {
     }
   });
 });
+
+describe('csv sink: a failed write leaves no half row', () => {
+  it('truncates the file back when a batch write fails part way, so a torn quoted cell cannot break later rows', async () => {
+    const base = mkdtempSync(path.join(tmpdir(), 'csv-torn-'));
+    try {
+      const sink = await create(base, { path: 'calls.csv', columns: ['callId', 'from.name'] });
+      await sink.deliverBatch!([{ event: sampleEvent({ callId: 'first' }), deliveryId: 'd0', attempt: 1, pipeline: 'p' }], { signal: new AbortController().signal });
+      const file = path.join(base, 'calls.csv');
+      const before = statSync(file).size;
+      // Fail the write after part of the batch reached the file (as a full disk does).
+      const probe = await open(path.join(base, 'probe'), 'w');
+      const proto = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<{ bytesWritten: number }> };
+      await probe.close();
+      const realWrite = proto.write;
+      proto.write = async function (this: unknown, data: unknown, offset: unknown, length: unknown) {
+        await realWrite.call(this, data, offset, Math.max(1, Math.floor(Number(length) / 2)));
+        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      };
+      const events = [sampleEvent({ callId: 'torn', from: { raw: '+1', name: 'Roe, "Jane"\nline two' } })];
+      let failed = false;
+      try {
+        await sink.deliverBatch!(events.map((event) => ({ event, deliveryId: 'd1', attempt: 1, pipeline: 'p' })), { signal: new AbortController().signal });
+      } catch {
+        failed = true;
+      } finally {
+        proto.write = realWrite;
+      }
+      expect(failed, 'the batch is retried').to.equal(true);
+      expect(statSync(file).size, 'nothing of the failed batch stays').to.equal(before);
+      await sink.deliverBatch!(events.map((event) => ({ event, deliveryId: 'd1', attempt: 2, pipeline: 'p' })), { signal: new AbortController().signal });
+      expect(rows(file).map((r) => r.callId)).to.deep.equal(['first', 'torn']);
+      await sink.close?.();
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CasConflict, SqliteEngine, type EngineOp, type EngineOptions } from './engine.js';
+import { WalRecovery } from './write-failures.js';
 
 interface Request { id: number; call: EngineOp }
 export interface Reply { id: number; ok: boolean; value?: unknown; error?: { message: string; code?: string; cas?: boolean } }
@@ -25,6 +26,7 @@ function openEngine(options: EngineOptions): SqliteEngine {
 }
 
 const engine = openEngine(workerData as EngineOptions);
+const walRecovery = new WalRecovery(engine.db);
 const pending: Request[] = [];
 let scheduled = false;
 let opsTotal = 0;
@@ -36,6 +38,7 @@ function run(call: EngineOp): unknown {
 function flush(): void {
   scheduled = false;
   while (pending.length) {
+    walRecovery.checkpointIfDue();
     const batch = pending.splice(0, MAX_BATCH);
     opsTotal += batch.length;
     const replies: Reply[] = [];
@@ -46,6 +49,7 @@ function flush(): void {
             // Each operation in its own savepoint: a failing one (CAS conflict) fails alone.
             replies.push({ id: request.id, ok: true, value: engine.db.transaction(() => run(request.call))() });
           } catch (err) {
+            walRecovery.noteFailure((err as { code?: string }).code);
             replies.push({ id: request.id, ok: false, error: { message: (err as Error).message, code: (err as { code?: string }).code, cas: err instanceof CasConflict } });
           }
         }
@@ -53,6 +57,7 @@ function flush(): void {
       engine.commits += 1;
     } catch (err) {
       // The commit itself failed (disk full, locked too long): every operation of the batch failed.
+      walRecovery.noteFailure((err as { code?: string }).code);
       replies.length = 0;
       for (const request of batch) replies.push({ id: request.id, ok: false, error: { message: (err as Error).message, code: (err as { code?: string }).code } });
     }

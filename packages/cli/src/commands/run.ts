@@ -49,7 +49,12 @@ export async function runCommand(file: string, options: { port?: string }): Prom
     address = await runtime.start();
   } catch (err) {
     // Printed outside the logger: redacted the same way (URL credentials, the config's secrets).
-    throw new CommandFailure(`callrelay could not start: ${createRedactor(config.secretValues).text(errorMessage(err))}`, EXIT.FAILURE);
+    const code = (err as { code?: unknown }).code;
+    // The usual first-run mistake: say what to do about it.
+    const hint = code === 'EADDRINUSE'
+      ? `\n  another process listens on ${config.server.host}:${config.server.port}: stop it, or choose another port (server.port in the file, --port, or PORT in the quickstart)`
+      : code === 'EACCES' ? `\n  no permission to listen on port ${config.server.port}: ports below 1024 need privileges; choose a port above 1024` : '';
+    throw new CommandFailure(`callrelay could not start: ${createRedactor(config.secretValues).text(errorMessage(err))}${hint}`, EXIT.FAILURE);
   }
   const host = address.address.includes(':') ? `[${address.address}]` : address.address;
   const base = `http://${host}:${address.port}`;
