@@ -27,21 +27,36 @@ export class NatsKeyValueStore implements KeyValueStore {
   async get<T = unknown>(key: string): Promise<KvEntry<T> | undefined> {
     const entry = await (await this.bucket).get(this.key(key));
     if (!entry || entry.operation !== 'PUT') return undefined;
-    return { value: entry.json<T>(), revision: entry.revision };
+    const value = unwrap<T>(entry.json<unknown>());
+    return value.expired ? undefined : { value: value.value, revision: entry.revision };
   }
 
-  async put<T = unknown>(key: string, value: T, expectedRevision?: number): Promise<number | false> {
+  /**
+   * A key with `ttlMs` is stored in an envelope with its expiry (JetStream KV has no per-key TTL
+   * before nats-server 2.11): it reads as absent once expired, and an expired key can be created
+   * again. The bucket's history of 1 keeps one message per key.
+   */
+  async put<T = unknown>(key: string, value: T, expectedRevision?: number, options: { ttlMs?: number } = {}): Promise<number | false> {
     this.backend.assertWritable('writing state');
     const kv = await this.bucket;
     const k = this.key(key);
-    const data = JSON.stringify(value);
+    const data = JSON.stringify(options.ttlMs === undefined ? value : { [TTL_ENVELOPE]: Date.now() + options.ttlMs, value });
     try {
       if (expectedRevision === undefined) return await kv.put(k, data);
       if (expectedRevision === 0) return await kv.create(k, data);
       return await kv.update(k, data, expectedRevision);
     } catch (err) {
-      if (apiErrorCode(err) === JS_ERR.wrongLastSequence) return false;
-      throw err;
+      if (apiErrorCode(err) !== JS_ERR.wrongLastSequence) throw err;
+      if (expectedRevision !== 0) return false;
+      // The key exists: when it only holds an expired value, it counts as absent.
+      const current = await kv.get(k);
+      if (!current || current.operation !== 'PUT' || !unwrap(current.json<unknown>()).expired) return false;
+      try {
+        return await kv.update(k, data, current.revision);
+      } catch (again) {
+        if (apiErrorCode(again) === JS_ERR.wrongLastSequence) return false;
+        throw again;
+      }
     }
   }
 
@@ -50,4 +65,15 @@ export class NatsKeyValueStore implements KeyValueStore {
     await this.bucket;
     await this.backend.jsm.streams.purge(`KV_${this.layout.stateBucket}`, { filter: `$KV.${this.layout.stateBucket}.${this.key(key)}` });
   }
+}
+
+/** The key of the envelope that carries a value's expiry (a name no caller's value uses). */
+const TTL_ENVELOPE = '$callrelayExpiresAt';
+
+function unwrap<T>(stored: unknown): { value: T; expired: boolean } {
+  if (stored && typeof stored === 'object' && TTL_ENVELOPE in stored) {
+    const envelope = stored as { [TTL_ENVELOPE]: number; value: T };
+    return { value: envelope.value, expired: envelope[TTL_ENVELOPE] <= Date.now() };
+  }
+  return { value: stored as T, expired: false };
 }

@@ -15,6 +15,13 @@ export interface LoggedCall {
  * a failure between "contact created" and "call created" reuses that contact. Keyed by event id,
  * not delivery id: two pipelines routing one call to the same portal log it once.
  */
+/**
+ * How long what was created for an event is remembered: a replay of the same event within this
+ * time creates nothing twice; after it, `idempotencyProperty` (a search) is what prevents a second
+ * call object. Bounded so that the ledger does not grow for ever.
+ */
+export const LEDGER_MS = 30 * 86_400_000;
+
 export class CallLedger {
   constructor(private readonly state: KeyValueStore, private readonly logger: ConnectorContext['logger']) {}
 
@@ -29,7 +36,7 @@ export class CallLedger {
   /** Records progress. A failure to record is logged, not thrown: HubSpot has the data, and a retry would create it again. */
   async record(eventId: string, logged: LoggedCall): Promise<void> {
     try {
-      await this.state.put<LoggedCall>(this.key(eventId), logged);
+      await this.state.put<LoggedCall>(this.key(eventId), logged, undefined, { ttlMs: LEDGER_MS });
     } catch (err) {
       this.logger.warn({ err, eventId }, 'hubspot sink: could not record what was created; a redelivery could create it again');
     }

@@ -12,6 +12,13 @@ interface Remembered {
  * the message) does not post it twice. Slack's posting APIs take no idempotency key, so this is
  * the only guard; a crash between Slack's answer and the write below can still repeat a message.
  */
+/**
+ * How long a posted delivery is remembered: longer than any redelivery can come (the retry
+ * schedule spans about a day, a dead letter may be replayed within days), short enough that the
+ * ledger does not grow for ever.
+ */
+export const REMEMBER_MS = 14 * 86_400_000;
+
 export class DeliveryMemory {
   constructor(private readonly state: KeyValueStore, private readonly logger: ConnectorContext['logger']) {}
 
@@ -19,7 +26,7 @@ export class DeliveryMemory {
     return `posted/${deliveryId}`;
   }
 
-  /** What was recorded when this delivery was posted, or undefined. */
+  /** What was recorded when this delivery was posted (for {@link REMEMBER_MS}), or undefined. */
   async posted(deliveryId: string): Promise<Remembered | undefined> {
     return (await this.state.get<Remembered>(this.key(deliveryId)))?.value;
   }
@@ -27,7 +34,7 @@ export class DeliveryMemory {
   /** Records a posted delivery. A failure to record is logged, not thrown: the message is out, and a retry would post it again. */
   async remember(deliveryId: string, detail: string | undefined, at: number): Promise<void> {
     try {
-      await this.state.put<Remembered>(this.key(deliveryId), { ...(detail ? { detail } : {}), at: new Date(at).toISOString() }, 0);
+      await this.state.put<Remembered>(this.key(deliveryId), { ...(detail ? { detail } : {}), at: new Date(at).toISOString() }, 0, { ttlMs: REMEMBER_MS });
     } catch (err) {
       this.logger.warn({ err, deliveryId }, 'slack sink: could not record a posted delivery; a redelivery would post it again');
     }

@@ -90,7 +90,8 @@ export class CallMatcher {
     const cached = this.known.get(slotKey);
     if (cached) return cached;
     try {
-      if ((await this.state.put(slotKey, callId, 0)) !== false) {
+      // Both variants report a call within minutes of its start: two days covers any late journal.
+      if ((await this.state.put(slotKey, callId, 0, { ttlMs: 2 * 86_400_000 })) !== false) {
         this.remember(slotKey, callId);
         return callId;
       }

@@ -43,10 +43,12 @@ const STATEMENTS = {
   dlListAll: 'SELECT body FROM dead_letters ORDER BY failed_at LIMIT ?',
   dlListSink: 'SELECT body FROM dead_letters WHERE sink_id = ? ORDER BY failed_at LIMIT ?',
   dlRemove: 'DELETE FROM dead_letters WHERE id = ?',
-  kvGet: 'SELECT value, revision FROM kv WHERE ns = ? AND key = ?',
-  kvInsert: 'INSERT OR IGNORE INTO kv (ns, key, value, revision) VALUES (?, ?, ?, ?)',
-  kvUpdate: 'UPDATE kv SET value = ?, revision = ? WHERE ns = ? AND key = ? AND revision = ?',
-  kvUpsert: 'INSERT INTO kv (ns, key, value, revision) VALUES (?, ?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, revision = excluded.revision',
+  kvGet: 'SELECT value, revision FROM kv WHERE ns = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)',
+  kvInsert: 'INSERT OR IGNORE INTO kv (ns, key, value, revision, expires_at) VALUES (?, ?, ?, ?, ?)',
+  kvUpdate: 'UPDATE kv SET value = ?, revision = ?, expires_at = ? WHERE ns = ? AND key = ? AND revision = ? AND (expires_at IS NULL OR expires_at > ?)',
+  kvUpsert: 'INSERT INTO kv (ns, key, value, revision, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, revision = excluded.revision, expires_at = excluded.expires_at',
+  kvDeleteExpired: 'DELETE FROM kv WHERE ns = ? AND key = ? AND expires_at IS NOT NULL AND expires_at <= ?',
+  pruneExpired: 'DELETE FROM kv WHERE (ns, key) IN (SELECT ns, key FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT 1000)',
   kvDelete: 'DELETE FROM kv WHERE ns = ? AND key = ?',
   nextRevision: `INSERT INTO counters (name, value) VALUES ('kv_revision', 1)
     ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`,
@@ -87,6 +89,8 @@ export class SqliteEngine {
     this.db.pragma('journal_size_limit = 67108864');
     this.db.exec(SCHEMA_SQL);
     this.db.exec(ROUTING_SCHEMA_SQL);
+    // Files from before key expiry: add the column (NULL: never expires).
+    if (!(this.db.pragma('table_info(kv)') as { name: string }[]).some((c) => c.name === 'expires_at')) this.db.exec('ALTER TABLE kv ADD COLUMN expires_at INTEGER');
     this.s = Object.fromEntries(Object.entries(STATEMENTS).map(([k, v]) => [k, this.db.prepare(v)])) as Record<keyof typeof STATEMENTS, Stmt>;
     this.routing = new RoutingLog(this.db);
     this.db.transaction(() => this.routing.migrate()).immediate();
@@ -178,20 +182,27 @@ export class SqliteEngine {
   }
 
   kvGet(ns: string, key: string): { value: string; revision: number } | undefined {
-    const row = this.s.kvGet.get(ns, key) as { value: string; revision: number } | undefined;
+    const row = this.s.kvGet.get(ns, key, Date.now()) as { value: string; revision: number } | undefined;
     return row ? { value: row.value, revision: Number(row.revision) } : undefined;
   }
 
   /** Compare-and-set. Revisions come from one counter, so a re-created key never reuses an old one. */
-  kvPut(ns: string, key: string, value: string, expectedRevision: number | undefined): number {
+  kvPut(ns: string, key: string, value: string, expectedRevision: number | undefined, ttlMs?: number): number {
     const revision = Number((this.s.nextRevision.get() as { value: number }).value);
+    const now = Date.now();
+    const expiresAt = ttlMs === undefined ? null : now + ttlMs;
     if (expectedRevision === undefined) {
-      this.s.kvUpsert.run(ns, key, value, revision);
+      this.s.kvUpsert.run(ns, key, value, revision, expiresAt);
       return revision;
     }
-    const changes = expectedRevision === 0
-      ? this.s.kvInsert.run(ns, key, value, revision).changes
-      : this.s.kvUpdate.run(value, revision, ns, key, expectedRevision).changes;
+    let changes: number;
+    if (expectedRevision === 0) {
+      // An expired key counts as absent: remove it so that it can be created again.
+      this.s.kvDeleteExpired.run(ns, key, now);
+      changes = this.s.kvInsert.run(ns, key, value, revision, expiresAt).changes;
+    } else {
+      changes = this.s.kvUpdate.run(value, revision, expiresAt, ns, key, expectedRevision, now).changes;
+    }
     if (changes === 0) throw new CasConflict('revision conflict');
     return revision;
   }
@@ -247,7 +258,8 @@ export class SqliteEngine {
   }
 
   prune(settledBefore: number, eventsBefore: number): number {
-    return this.s.pruneSettled.run(settledBefore).changes + this.s.pruneEvents.run(eventsBefore, this.routing.prunableBelow()).changes;
+    return this.s.pruneSettled.run(settledBefore).changes + this.s.pruneEvents.run(eventsBefore, this.routing.prunableBelow()).changes
+      + this.s.pruneExpired.run(Date.now()).changes;
   }
 
   /** Gives up to `pages` free pages back to the file system (files created with incremental auto-vacuum). */

@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS kv (
   key TEXT NOT NULL,
   value TEXT NOT NULL,
   revision INTEGER NOT NULL,
+  -- epoch ms after which the key reads as absent and is pruned; NULL: never
+  expires_at INTEGER,
   PRIMARY KEY (ns, key)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS counters (

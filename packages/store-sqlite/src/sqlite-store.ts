@@ -333,9 +333,9 @@ class SqliteKeyValueStore implements KeyValueStore {
     const rows = await this.store.call<{ key: string; value: string; revision: number }[]>({ op: 'kvGetMany', args: [this.ns, [...keys]] });
     return new Map(rows.map((r) => [r.key, { value: JSON.parse(r.value) as T, revision: r.revision }]));
   }
-  async put<T>(key: string, value: T, expectedRevision?: number): Promise<number | false> {
+  async put<T>(key: string, value: T, expectedRevision?: number, options: { ttlMs?: number } = {}): Promise<number | false> {
     try {
-      return await this.store.call<number>({ op: 'kvPut', args: [this.ns, key, JSON.stringify(value), expectedRevision] });
+      return await this.store.call<number>({ op: 'kvPut', args: [this.ns, key, JSON.stringify(value), expectedRevision, options.ttlMs] });
     } catch (err) {
       if (err instanceof CasConflictError) return false;
       throw err;

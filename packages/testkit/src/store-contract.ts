@@ -338,6 +338,19 @@ export function runStoreContract(name: string, factory: StoreContractFactory): v
         await kv.delete('no-such-key');
       });
 
+      it('expires a key written with ttlMs: present before, absent after, and it can be created again', async () => {
+        const ns = freshQueue();
+        const kv = store.kv(ns);
+        expect(await kv.put('ledger', { n: 1 }, 0, { ttlMs: 400 })).to.be.a('number');
+        expect((await peer.kv(ns).get<{ n: number }>('ledger'))?.value.n, 'before expiry').to.equal(1);
+        expect(await kv.put('kept', { n: 1 }, 0), 'without ttl').to.be.a('number');
+        await new Promise((r) => setTimeout(r, 600));
+        expect(await peer.kv(ns).get('ledger'), 'after expiry').to.equal(undefined);
+        expect(await kv.put('ledger', { n: 2 }, 0), 'an expired key counts as absent').to.be.a('number');
+        expect((await kv.get<{ n: number }>('ledger'))?.value.n).to.equal(2);
+        expect((await kv.get<{ n: number }>('kept'))?.value.n, 'a key without ttl stays').to.equal(1);
+      });
+
       it('keeps namespaces apart', async () => {
         const ns = freshQueue();
         await store.kv(ns).put('k', 'one');

@@ -161,8 +161,11 @@ export interface KeyValueStore {
   getMany?<T = unknown>(keys: readonly string[]): Promise<Map<string, KvEntry<T>>>;
   /**
    * Writes `value` when the current revision equals `expectedRevision` (0: the key must not exist;
-   * undefined: unconditional). Returns the new revision, or `false` on a conflict.
+   * undefined: unconditional). Returns the new revision, or `false` on a conflict. With `ttlMs`
+   * the key reads as absent once that time has passed (an expired key counts as not existing for
+   * `expectedRevision: 0`) and the store removes it: ledgers of deliveries and calls bounded in
+   * time instead of growing for ever.
    */
-  put<T = unknown>(key: string, value: T, expectedRevision?: number): Promise<number | false>;
+  put<T = unknown>(key: string, value: T, expectedRevision?: number, options?: { ttlMs?: number }): Promise<number | false>;
   delete(key: string): Promise<void>;
 }
