@@ -123,6 +123,24 @@ export class JetStreamWorkQueue<T> implements WorkQueue<T> {
     return info.num_pending + info.num_ack_pending;
   }
 
+  /**
+   * When the oldest message not yet acknowledged was stored: the message just after the consumer's
+   * ack floor (everything before it is acknowledged). Undefined when nothing waits.
+   */
+  async oldestWaiting(): Promise<number | undefined> {
+    await this.ready();
+    const { jsm } = this.deps.backend;
+    const info = await jsm.consumers.info(this.address.stream, this.address.consumer);
+    if (info.num_pending + info.num_ack_pending === 0) return undefined;
+    try {
+      const message = await jsm.streams.getMessage(this.address.stream, { seq: info.ack_floor.stream_seq + 1 });
+      return message ? message.time.getTime() : undefined;
+    } catch {
+      // A message removed meanwhile (retention, a filtered subject elsewhere): no figure rather than a wrong one.
+      return undefined;
+    }
+  }
+
   private async pull(batch: number, waitMs: number, signal: AbortSignal): Promise<Msg[]> {
     try {
       return await pull(this.deps.backend, { stream: this.address.stream, consumer: this.address.consumer, batch, waitMs, signal });

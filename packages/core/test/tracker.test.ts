@@ -316,4 +316,26 @@ describe('call tracker', () => {
     await trackCalls(ringGroupMissed().map((e) => ({ ...e, callId: 'retention' })), { store: kept, horizonMs: 3000_000 });
     expect(await kept.kv('calls').get('pbx:retention'), 'kept for late events within the hour').to.not.equal(undefined);
   });
+
+  it('postpones a settle decision while an event stored before the window closed is still unrouted (a node died holding it)', async () => {
+    let now = Date.parse('2026-11-24T10:00:00Z');
+    const at = (ms: number) => new Date(Date.parse('2026-11-24T10:00:00Z') + ms).toISOString();
+    const store = new MemoryStore();
+    let waiting: number | undefined = Date.parse(at(500)); // the agent leg's no-answer, leased by the dead node
+    (store.routing as unknown as { oldestWaiting: () => Promise<number | undefined> }).oldestWaiting = async () => waiting;
+    const t = new CallTracker(store, { callTimeoutMs: 3600_000, settleMs: 2000, now: () => now, logger: pino({ level: 'silent' }) });
+    await t.observe(ev({ callId: 'pp', type: 'answered', flags: ['answered-by-app'], receivedAt: at(0), occurredAt: at(0) }));
+    await t.observe(ev({ callId: 'pp', type: 'ended', outcome: 'answered', flags: ['answered-by-app'], receivedAt: at(1000), occurredAt: at(1000) }));
+    now += 3500;
+    const early = [];
+    for (const payload of store.timers.takeDue(now)) early.push(...(await t.onTimer(payload)));
+    expect(early, 'no decision (it would be completed: app only) while the agent leg waits to be routed').to.deep.equal([]);
+    // The lease ran out: the agent's unanswered leg is routed, then the postponed decision is taken.
+    await t.observe(ev({ callId: 'pp', type: 'ended', legId: 'agent', outcome: 'no-answer', endsCall: false, agent: { raw: '101' }, receivedAt: at(500), occurredAt: at(500) }));
+    waiting = undefined;
+    now += 1500;
+    const late = [];
+    for (const payload of store.timers.takeDue(now)) late.push(...(await t.onTimer(payload)));
+    expect(late.map((e) => e.type), 'a missed call, not a completed one').to.deep.equal(['missed']);
+  });
 });

@@ -6,6 +6,10 @@ import {
 } from './call-state.js';
 
 const MAX_CAS_RETRIES = 20;
+/** How long a postponed decision waits before it looks again whether routing caught up. */
+const POSTPONE_MS = 1000;
+/** A decision is not postponed longer than this after its window closed (routing stuck on something else). */
+const MAX_POSTPONE_MS = 10 * 60_000;
 /** The key-value namespace of call states. */
 export const CALLS_NAMESPACE = 'calls';
 
@@ -67,7 +71,7 @@ export class CallTracker {
   private readonly limits: DurationLimits;
 
   constructor(
-    private readonly store: Pick<Store, 'kv' | 'append' | 'timers' | 'commitCallState'>,
+    private readonly store: Pick<Store, 'kv' | 'append' | 'timers' | 'commitCallState'> & Partial<Pick<Store, 'routing'>>,
     private readonly options: CallTrackerOptions,
   ) {
     this.limits = {
@@ -204,6 +208,14 @@ export class CallTracker {
     const nowIso = new Date(now).toISOString();
     const trigger = { receivedAt: nowIso, occurredAt: nowIso };
     const idle = (state: CallState) => now - Date.parse(state.touchedAt);
+    // Events stored but not routed yet (a node died holding them; its lease has not run out) may
+    // belong to this call: a decision is postponed while any event stored before the call's
+    // window closed still waits, so a crash cannot turn a missed call into a completed one.
+    const waiting = payload.kind === 'call-timeout' ? undefined : await this.store.routing?.oldestWaiting?.().catch(() => undefined);
+    const behind = (state: CallState, windowMs: number) => {
+      const closesAt = Date.parse(payload.kind === 'call-quiet' ? state.touchedAt : state.endReceivedAt ?? state.touchedAt) + windowMs;
+      return waiting !== undefined && waiting <= closesAt && now - closesAt < MAX_POSTPONE_MS;
+    };
     return this.update(payload.key, (current): Step => {
       if (!current) return { derived: [] };
       const state = structuredClone(current);
@@ -211,12 +223,14 @@ export class CallTracker {
       switch (payload.kind) {
         case 'call-settle': {
           if (!state.settling) return { derived: [] };
+          if (behind(state, this.options.settleMs)) return { state, derived: [], timers: [{ kind: 'call-settle', delayMs: POSTPONE_MS }] };
           const derived = decideOutcome(state, { receivedAt: nowIso, occurredAt: state.endedAt ?? nowIso }, this.limits);
           return { state, derived, timers: [{ kind: 'call-timeout', delayMs: this.closedRetentionMs }] };
         }
         case 'call-quiet': {
           // A later event restarted the period (and scheduled its own timer), or the rule no longer applies.
           if (!awaitsQuietEnd(state) || idle(state) < this.quietMs) return { derived: [] };
+          if (behind(state, this.quietMs)) return { state, derived: [], timers: [{ kind: 'call-quiet', delayMs: POSTPONE_MS }] };
           closeQuietCall(state);
           this.options.logger.info({ call: state.key }, "every agent leg ended unanswered and the caller's leg stayed silent: call missed (quiet rule)");
           return { state, derived: decideOutcome(state, trigger, this.limits), timers: [{ kind: 'call-timeout', delayMs: this.closedRetentionMs }] };
