@@ -55,6 +55,7 @@ function flush(): void {
         }
       }).immediate();
       engine.commits += 1;
+      walRecovery.afterCommit();
     } catch (err) {
       // The commit itself failed (disk full, locked too long): every operation of the batch failed.
       walRecovery.noteFailure((err as { code?: string }).code);

@@ -49,7 +49,9 @@ export async function routeBatch(leases: readonly Lease<CallEvent>[], deps: Rout
   }
 
   if (tracker) {
-    for (const plan of await tracker.plan(events)) deps.onOutcomes?.(await tracker.commit(plan));
+    // Calls are independent keys: their writes go out together (pipelined on the connection).
+    const plans = await tracker.plan(events);
+    for (const derived of await Promise.all(plans.map((plan) => tracker.commit(plan)))) deps.onOutcomes?.(derived);
   }
   await Promise.all(deliveries.map(({ sinkId, items }) => store.deliveries(sinkId).enqueue(items)));
   deps.afterWrite?.('routing:deliveries');
