@@ -188,7 +188,8 @@ export function runSinkContract(name: string, harness: SinkContractHarness): voi
       };
       beforeEach(function () {
         if (!sink.deliverBatch) {
-          this.test!.title += ' (not applicable: the sink delivers one event at a time)';
+          // currentTest: in a hook, `this.test` is the hook itself.
+          this.currentTest!.title += ' (not applicable: the sink delivers one event at a time)';
           this.skip();
         }
       });

@@ -366,6 +366,7 @@ export function runStoreContract(name: string, factory: StoreContractFactory): v
       it('writes the state, its events and its timers together, and nothing of them on a revision conflict', async function () {
         if (!store.commitCallState) {
           // Not a failure: the tracker falls back to its outbox ordering on such stores.
+          this.test!.title += ' (not applicable: the store has no atomic multi-key write; the tracker uses its outbox)';
           this.skip();
         }
         const ns = freshQueue();
@@ -395,7 +396,10 @@ export function runStoreContract(name: string, factory: StoreContractFactory): v
 
     describe('routing commits (stores that offer commitRouting)', () => {
       it('writes call states, their events and timers, deliveries and routing acks together, or nothing on a conflict', async function () {
-        if (!store.commitRouting) this.skip();
+        if (!store.commitRouting) {
+          this.test!.title += ' (not applicable: the store has no atomic multi-key write; routing writes in an order a redelivery completes)';
+          this.skip();
+        }
         const ns = freshQueue();
         const sink = freshQueue();
         const routed = [contractEvent({ callId: `route-${ns}-a` }), contractEvent({ callId: `route-${ns}-b` })];
