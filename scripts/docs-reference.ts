@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configReferenceMarkdown } from '@callrelay/core';
+import { configReferenceMarkdown } from '@callrelay/core/host';
 import { loadFixtures, truthTableMarkdown } from '@callrelay/testkit';
 import { bundledRegistry } from '@callrelay/cli';
 

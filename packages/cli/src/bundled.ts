@@ -1,4 +1,5 @@
-import { ConnectorRegistry, registerBuiltins, errorMessage, type AnyConnectorDefinition } from '@callrelay/core';
+import { errorMessage, type AnyConnectorDefinition } from '@callrelay/core';
+import { ConnectorRegistry, registerBuiltins } from '@callrelay/core/host';
 
 /** The connector packages that ship with the callrelay command. */
 export const BUNDLED_PACKAGES = [

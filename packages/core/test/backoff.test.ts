@@ -1,7 +1,7 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { BACKOFF_JITTER, backoffDelay, backoffSchedule, backoffSpan, deliverySchema, type ScheduledWait } from '@callrelay/core';
+import { BACKOFF_JITTER, backoffDelay, backoffSchedule, backoffSpan, deliverySchema, type ScheduledWait } from '@callrelay/core/host';
 
 const HOUR = 3_600_000;
 const defaults = deliverySchema.parse({});

@@ -1,7 +1,8 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { ConnectorRegistry, ERROR_CODES, parseConfig, registerBuiltins, z } from '@callrelay/core';
+import { ERROR_CODES, z } from '@callrelay/core';
+import { ConnectorRegistry, parseConfig, registerBuiltins } from '@callrelay/core/host';
 import jambonz from '@callrelay/source-jambonz';
 import { CONFIG_ISSUE_CODES } from '../src/config/config-error.js';
 import { CALL_EVENT_FIELDS, type EventField } from '../src/config/event-fields.js';

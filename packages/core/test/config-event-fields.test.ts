@@ -3,7 +3,10 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { CALL_DIRECTIONS, CALL_EVENT_TYPES, CALL_OUTCOMES, matchesWhen, type CallEvent, type CallSummary, type Party, type SipInfo } from '@callrelay/core';
+import {
+  CALL_DIRECTIONS, CALL_EVENT_TYPES, CALL_OUTCOMES, type CallEvent, type CallSummary, type Party, type SipInfo,
+} from '@callrelay/core';
+import { matchesWhen } from '@callrelay/core/host';
 import { CALL_EVENT_FIELDS, eventFieldPaths, lookupField, type EventField } from '../src/config/event-fields.js';
 
 const party = (raw: string, extension?: string): Required<Party> => ({ raw, e164: '+14155550100', extension: extension ?? '100', kind: 'ext', name: 'Ada' });

@@ -1,7 +1,7 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { ConnectorRegistry, configJsonSchema, registerBuiltins } from '@callrelay/core';
+import { ConnectorRegistry, configJsonSchema, registerBuiltins } from '@callrelay/core/host';
 import jambonz from '@callrelay/source-jambonz';
 import { validateWhen } from '../src/config/when-validation.js';
 

@@ -1,6 +1,7 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
-import { ConnectorRegistry, ConfigError, defineSink, parseConfig, registerBuiltins, z } from '@callrelay/core';
+import { defineSink, z } from '@callrelay/core';
+import { ConnectorRegistry, ConfigError, parseConfig, registerBuiltins } from '@callrelay/core/host';
 import jambonz from '@callrelay/source-jambonz';
 
 const memoryStore = {

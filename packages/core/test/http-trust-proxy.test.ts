@@ -1,7 +1,8 @@
 import { describe, it, after } from 'mocha';
 import { expect } from 'chai';
 import type { IncomingMessage } from 'node:http';
-import { ConfigError, ConnectorRegistry, parseConfig, registerBuiltins, z } from '@callrelay/core';
+import { z } from '@callrelay/core';
+import { ConfigError, ConnectorRegistry, parseConfig, registerBuiltins } from '@callrelay/core/host';
 import { testContext } from '@callrelay/testkit';
 import jambonz from '@callrelay/source-jambonz';
 import { readFileSync } from 'node:fs';

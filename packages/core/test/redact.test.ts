@@ -1,10 +1,10 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
+import { isCredentialName, redactUrl, redactUrls, secret, z } from '@callrelay/core';
 import {
-  ConnectorRegistry, RuntimeMetrics, SinkWorker, createLogger, createRedactor, deliverySchema, isCredentialName, parseConfig,
-  redactUrl, redactUrls, registerBuiltins, secret, z, type LoggerOptions,
-} from '@callrelay/core';
+  ConnectorRegistry, RuntimeMetrics, SinkWorker, createLogger, createRedactor, deliverySchema, parseConfig, registerBuiltins, type LoggerOptions,
+} from '@callrelay/core/host';
 import { MemoryStore, contractEvent } from '@callrelay/testkit';
 import jambonz from '@callrelay/source-jambonz';
 import threeCx from '@callrelay/source-3cx';

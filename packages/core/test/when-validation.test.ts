@@ -1,6 +1,9 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
-import { ConnectorRegistry, ConfigError, formatIssue, matchesWhen, parseConfig, registerBuiltins, z, type CallEvent, type ConfigIssue } from '@callrelay/core';
+import { z, type CallEvent } from '@callrelay/core';
+import {
+  ConnectorRegistry, ConfigError, formatIssue, matchesWhen, parseConfig, registerBuiltins, type ConfigIssue,
+} from '@callrelay/core/host';
 import jambonz from '@callrelay/source-jambonz';
 import { validateWhen, type WhenIssue } from '../src/config/when-validation.js';
 import { closestMatch } from '../src/config/did-you-mean.js';

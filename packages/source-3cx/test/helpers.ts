@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { callKey, decideOutcome, finalizeEvents, foldEvent, type CallEvent, type CallState } from '@callrelay/core';
+import { type CallEvent } from '@callrelay/core';
+import { callKey, decideOutcome, finalizeEvents, foldEvent, type CallState } from '@callrelay/core/host';
 import { loadFixture, FIXTURES_DIR, makeWebhook, testContext, webhookFromFixture, type FixtureRequest, type WebhookFixture } from '@callrelay/testkit';
 import path from 'node:path';
 import threeCx from '@callrelay/source-3cx';

@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client';
+import { type DeadLetter, type Store } from '@callrelay/core';
 import {
-  createLogger, createRedactor, purgeDeadLetters, replayDeadLetters, selectDeadLetters,
-  type DeadLetter, type DeadLetterSelection, type Redactor, type Store,
-} from '@callrelay/core';
+  createLogger, createRedactor, purgeDeadLetters, replayDeadLetters, selectDeadLetters, type DeadLetterSelection, type Redactor,
+} from '@callrelay/core/host';
 import { bundledRegistry } from '../bundled.js';
 import { CommandFailure, loadConfigOrFail } from '../config-file.js';
 import { EXIT } from '../exit-codes.js';

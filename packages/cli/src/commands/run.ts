@@ -1,9 +1,10 @@
-import { Runtime, createRedactor, errorMessage } from '@callrelay/core';
+import { errorMessage } from '@callrelay/core';
+import { Runtime, createRedactor } from '@callrelay/core/host';
 import { bundledRegistry } from '../bundled.js';
 import { CommandFailure, loadConfigOrFail } from '../config-file.js';
 import { EXIT } from '../exit-codes.js';
 import { loadFixtures } from '@callrelay/testkit';
-import type { ResolvedConfig } from '@callrelay/core';
+import type { ResolvedConfig } from '@callrelay/core/host';
 
 /**
  * A curl line that posts the first recorded sample of the first source's platform. Credentials are

@@ -15,16 +15,20 @@ export const CALL_EVENT_TYPES = [
   'completed',    // tracker: an answered call ended; the summary of the call (one per call)
   'unknown',      // the platform sent something that could not be classified; kept and flagged
 ] as const;
+/** One of {@link CALL_EVENT_TYPES}. */
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
 
 /** Event types that only the call tracker emits. */
 export const CALL_OUTCOME_TYPES = ['missed', 'completed'] as const satisfies readonly CallEventType[];
 
+/** Which way a call goes, seen from the business. */
 export const CALL_DIRECTIONS = ['inbound', 'outbound', 'internal', 'unknown'] as const;
+/** One of {@link CALL_DIRECTIONS}. */
 export type CallDirection = (typeof CALL_DIRECTIONS)[number];
 
 /** How a leg or call ended, when the platform says so. */
 export const CALL_OUTCOMES = ['answered', 'no-answer', 'busy', 'failed', 'canceled', 'unknown'] as const;
+/** One of {@link CALL_OUTCOMES}. */
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 /** One party of a call (caller, callee, or the agent/extension that rang or answered). */
@@ -41,8 +45,11 @@ export interface Party {
   name?: string;
 }
 
+/** SIP status of a leg or call, when the platform reports one. */
 export interface SipInfo {
+  /** SIP status code (`486`, `603`). */
   status?: number;
+  /** SIP reason phrase (`Busy Here`). */
   reason?: string;
 }
 
@@ -58,14 +65,19 @@ export interface CallEvent {
   callId: string;
   /** The leg this event is about (3CX `230307142318_40-1`, jambonz `call_sid`). */
   legId?: string;
+  /** The lifecycle step, or a tracker outcome (`missed`, `completed`). */
   type: CallEventType;
+  /** Inbound, outbound or internal, from the business's side; `unknown` when it cannot be told. */
   direction: CallDirection;
+  /** The caller. */
   from?: Party;
+  /** The number or extension called. */
   to?: Party;
   /** The extension or agent that rang, answered, or (for outbound calls) placed the call. */
   agent?: Party;
   /** The platform's own status word (`no-answer`, `incomingcall_started`, `hangup`...). */
   status?: string;
+  /** How the leg or call ended, for `ended` events and tracker outcomes. */
   outcome?: CallOutcome;
   /**
    * For `ended` (and `transferred`) events: true when this ends the whole call, false when only one
@@ -82,15 +94,21 @@ export interface CallEvent {
    * when it fell back to `receivedAt`. The call tracker computes durations from one clock only.
    */
   clock?: 'platform' | 'received';
+  /** When the call started (ISO 8601, UTC), where known. */
   startedAt?: string;
+  /** When the call was answered (ISO 8601, UTC), where known. */
   answeredAt?: string;
+  /** When the call ended (ISO 8601, UTC), where known. */
   endedAt?: string;
   /** Seconds from start (or first ring) to answer, or to end when never answered. */
   ringSeconds?: number;
   /** Seconds from answer to end. */
   talkSeconds?: number;
+  /** SIP status and reason, where the platform reports them. */
   sip?: SipInfo;
+  /** The platform's hang-up cause (`NORMAL_CLEARING`, `caller-hangup`). */
   hangupCause?: string;
+  /** The URL of a recording, for `recording` events and calls that have one. */
   recordingUrl?: string;
   /** Transfer kind when `type` is `transferred` (`attended`, `blind`). */
   transfer?: string;
@@ -111,18 +129,25 @@ export interface CallEvent {
 
 /** The call tracker's summary of a whole call, carried by `missed` and `completed` events. */
 export interface CallSummary {
+  /** Every leg id seen for the call. */
   legs: string[];
   /** Extensions, queues and IVRs that were offered the call, in order. */
   rang: string[];
+  /** The extension or agent that answered, if anyone did. */
   answeredBy?: string;
+  /** How many transfers the call went through. */
   transfers: number;
+  /** URLs of the call's recordings. */
   recordingUrls: string[];
+  /** How many events the call was folded from. */
   eventCount: number;
 }
 
 /** What a source's parser returns; the core adds identity, timestamps and E.164 forms. */
 export interface CallEventDraft extends Omit<CallEvent, 'id' | 'source' | 'platform' | 'receivedAt' | 'occurredAt' | 'direction' | 'clock'> {
+  /** When the step happened; the core falls back to the time of receipt. */
   occurredAt?: string;
+  /** The direction, when the parser knows it; `unknown` otherwise. */
   direction?: CallDirection;
   /**
    * What makes this event unique within its source, so that a platform's retry of the same
