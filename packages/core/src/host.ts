@@ -49,4 +49,6 @@ export {
 export { validateWhen, type WhenIssue, type WhenContext } from './config/when-validation.js';
 export { CALL_EVENT_FIELDS, lookupField, type EventField, type FieldLookup } from './config/event-fields.js';
 export { configJsonSchema } from './config/json-schema.js';
-export { describeConfig, configReferenceMarkdown, type ConfigFieldDoc } from './config/reference.js';
+export {
+  describeConfig, configReferenceMarkdown, coreSectionReferenceMarkdown, type CoreConfigSection, type ConfigFieldDoc,
+} from './config/reference.js';

@@ -147,7 +147,7 @@ describe('http: server settings in the config file', () => {
       const row = section.split('\n').find((line) => line.startsWith(`| \`${key}\` |`));
       expect(row, key).to.be.a('string');
       const value = defaults[key];
-      if (typeof value === 'number') expect(row, `${key} default`).to.include(`| ${value} |`);
+      if (typeof value === 'number') expect(row, `${key} default`).to.include(`| \`${value}\` |`);
     }
   });
 });

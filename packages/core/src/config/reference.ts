@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnyConnectorDefinition } from '../plugin/define.js';
+import { backlogSchema, deliverySchema, logSchema, serverSchema, trackerSchema } from './schema.js';
 
 /**
  * One config key of a connector, as documented. Nested keys have their own entries, named by their
@@ -107,7 +108,12 @@ function fields(object: JsonProp, prefix: string, depth: number): ConfigFieldDoc
  * A key reached through several alternatives of a union is listed once, as the first one has it.
  */
 export function describeConfig(definition: AnyConnectorDefinition): ConfigFieldDoc[] {
-  const json = z.toJSONSchema(definition.config, { io: 'input', unrepresentable: 'any' }) as JsonProp;
+  return describeSchema(definition.config);
+}
+
+/** {@link describeConfig} of any object schema (a section of the file that the core reads itself). */
+function describeSchema(schema: z.ZodType): ConfigFieldDoc[] {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonProp;
   const byKey = new Map<string, ConfigFieldDoc>();
   for (const row of fields(json, '', 0)) if (!byKey.has(row.key)) byKey.set(row.key, row);
   return [...byKey.values()];
@@ -115,7 +121,28 @@ export function describeConfig(definition: AnyConnectorDefinition): ConfigFieldD
 
 /** A Markdown table of {@link describeConfig}. */
 export function configReferenceMarkdown(definition: AnyConnectorDefinition): string {
-  const rows = describeConfig(definition).map((f) => {
+  return referenceTable(describeConfig(definition));
+}
+
+/** The sections of the file that the core reads itself, as documented in docs/configuration.md. */
+const CORE_CONFIG_SECTIONS = {
+  delivery: deliverySchema,
+  server: serverSchema,
+  tracker: trackerSchema,
+  backlog: backlogSchema,
+  log: logSchema,
+} as const;
+
+/** A Markdown table of one of the core's own sections (`sinks.<id>.delivery`, `server`, ...), from its schema. */
+export function coreSectionReferenceMarkdown(section: CoreConfigSection): string {
+  return referenceTable(describeSchema(CORE_CONFIG_SECTIONS[section]));
+}
+
+/** A section of the file that the core reads itself: a sink's `delivery`, `server`, `tracker`, `backlog`, `log`. */
+export type CoreConfigSection = keyof typeof CORE_CONFIG_SECTIONS;
+
+function referenceTable(fieldDocs: readonly ConfigFieldDoc[]): string {
+  const rows = fieldDocs.map((f) => {
     const parent = parentKey(f.key);
     const required = !f.required ? '' : parent ? `required in \`${parent}\`` : '**required**';
     const notes = [required, f.secret ? 'secret' : ''].filter(Boolean).join(', ');
