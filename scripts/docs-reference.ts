@@ -1,7 +1,7 @@
 /**
  * Regenerates the config reference tables in docs/connectors/<type>.md from the connectors' own
  * schemas (between `<!-- config-reference:start -->` and `<!-- config-reference:end -->`), and the
- * truth table of docs/calls.md from the testkit's tagged fixtures (between
+ * truth table of docs/calls.md from the tagged fixtures of @callrelay/fixtures (between
  * `<!-- truth-table:start -->` and `<!-- truth-table:end -->`).
  *   npm run docs            # rewrite
  *   npm run docs -- --check # exit 1 when a page is out of date (run by the test suite)
@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configReferenceMarkdown } from '@callrelay/core';
-import { loadFixtures, truthTableMarkdown } from '@callrelay/testkit';
+import { loadFixtures, truthTableMarkdown } from '@callrelay/fixtures';
 import { bundledRegistry } from '@callrelay/cli';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

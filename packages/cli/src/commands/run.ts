@@ -2,7 +2,7 @@ import { Runtime, createRedactor, errorMessage } from '@callrelay/core';
 import { bundledRegistry } from '../bundled.js';
 import { CommandFailure, loadConfigOrFail } from '../config-file.js';
 import { EXIT } from '../exit-codes.js';
-import { loadFixtures } from '@callrelay/testkit';
+import { loadFixtures } from '@callrelay/fixtures';
 import type { ResolvedConfig } from '@callrelay/core';
 
 /**
