@@ -3,7 +3,7 @@
  * schemas (between `<!-- config-reference:start -->` and `<!-- config-reference:end -->`), those of
  * the core's own sections in docs/configuration.md from the core's schema (between
  * `<!-- config-reference:<section>:start -->` and `<!-- config-reference:<section>:end -->`), and the
- * truth table of docs/calls.md from the testkit's tagged fixtures (between
+ * truth table of docs/calls.md from the tagged fixtures of @callrelay/fixtures (between
  * `<!-- truth-table:start -->` and `<!-- truth-table:end -->`).
  *   npm run docs            # rewrite
  *   npm run docs -- --check # exit 1 when a page is out of date (run by the test suite)
@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configReferenceMarkdown, coreSectionReferenceMarkdown, type CoreConfigSection } from '@callrelay/core/host';
-import { loadFixtures, truthTableMarkdown } from '@callrelay/testkit';
+import { loadFixtures, truthTableMarkdown } from '@callrelay/fixtures';
 import { bundledRegistry } from '@callrelay/cli';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -33,10 +33,10 @@ describe('callrelay replay', function () {
   });
 
   it('reports refused requests and exits 1; a bad URL is a usage error', async () => {
-    const refused = await runCli(['replay', 'packages/testkit/fixtures/jambonz/call-hook.json', '--to', `${node.url}/hooks/jambonz`, '--no-pacing']);
+    const refused = await runCli(['replay', 'packages/fixtures/webhooks/jambonz/call-hook.json', '--to', `${node.url}/hooks/jambonz`, '--no-pacing']);
     expect(refused.code).to.equal(1);
     expect(refused.stdout).to.match(/401/);
-    expect((await runCli(['replay', 'packages/testkit/fixtures/jambonz', '--to', 'not a url'])).code).to.equal(2);
+    expect((await runCli(['replay', 'packages/fixtures/webhooks/jambonz', '--to', 'not a url'])).code).to.equal(2);
     expect((await runCli(['replay', 'no/such/folder', '--to', 'http://127.0.0.1:1/'])).code).to.equal(2);
   });
 });

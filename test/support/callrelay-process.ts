@@ -91,7 +91,7 @@ export const basicAuth = (user: string, pass: string) => `Basic ${Buffer.from(`$
  * add up to: requests sent and the call outcomes they must give.
  */
 export function topLevelFixtures(platform: string): { dir: string; requests: number; missed: number; completed: number } {
-  const source = path.join(REPO_ROOT, 'packages', 'testkit', 'fixtures', platform);
+  const source = path.join(REPO_ROOT, 'packages', 'fixtures', 'webhooks', platform);
   const dir = mkdtempSync(path.join(tmpdir(), `callrelay-fixtures-${platform}-`));
   const totals = { dir, requests: 0, missed: 0, completed: 0 };
   for (const entry of readdirSync(source)) {

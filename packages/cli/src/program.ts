@@ -5,6 +5,9 @@ import { schemaCommand } from './commands/schema.js';
 import { connectorsCommand } from './commands/connectors.js';
 import { dlqListCommand, dlqPurgeCommand, dlqReplayCommand } from './commands/dlq.js';
 import { replayCommand } from './commands/replay.js';
+import { initCommand } from './commands/init.js';
+import { loadEnvFileOrFail } from './env-file.js';
+import { SINK_TYPES, SOURCE_TYPES } from './init/templates.js';
 
 /** The `callrelay` command line. */
 export function buildProgram(): Command {
@@ -12,7 +15,19 @@ export function buildProgram(): Command {
     .description('Turns telephony webhooks into actions in business tools.')
     .version('0.1.0')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .option('--env-file <file>', 'read environment variables (KEY=value lines, e.g. the .env of callrelay init) before the command; variables already set win')
+    .hook('preAction', (command) => {
+      const file = command.opts<{ envFile?: string }>().envFile;
+      if (file) loadEnvFileOrFail(file);
+    });
+
+  program.command('init').description('write a commented pipeline file (callrelay.yaml), .env.example and .env for a platform and a destination')
+    .addOption(new Option('--source <platform>', 'the platform that sends the webhooks').choices(SOURCE_TYPES))
+    .addOption(new Option('--sink <destination>', 'where calls go').choices(SINK_TYPES))
+    .option('--dir <folder>', 'where to write the files', '.')
+    .option('--force', 'replace files that exist')
+    .action(initCommand);
 
   program.command('run').argument('<config>', 'pipeline file (YAML or JSON)').description('start a node: sources, pipelines, sinks')
     .option('--port <port>', 'override server.port').action(runCommand);
@@ -38,14 +53,14 @@ export function buildProgram(): Command {
     .description('delete dead letters for good; every selector given must hold; nothing is deleted without --yes')
     .action(dlqPurgeCommand);
 
-  program.command('replay').argument('<fixture-or-folder>', 'a fixture JSON file or a folder of them')
+  program.command('replay').argument('<fixture-or-folder>', 'a fixture JSON file or a folder of them, or a shipped one by name (jambonz/call-hook, 3cx)')
     .requiredOption('--to <url>', 'webhook URL to post to')
     .option('--no-pacing', 'send as fast as possible')
     .addOption(new Option('--speed <factor>', 'pacing speed-up factor').default('1'))
     .option('--header <header...>', 'extra header "Name: value" (repeatable)', [])
     .option('--basic <user:pass>', 'HTTP Basic credentials')
     .option('--token <token>', 'shared token (x-callrelay-token header)')
-    .description('post recorded webhooks (testkit fixtures) with their content types and pacing')
+    .description('post recorded webhooks (files, or those of @callrelay/fixtures by name) with their content types and pacing')
     .action(replayCommand);
   return program;
 }

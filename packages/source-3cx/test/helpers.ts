@@ -10,7 +10,7 @@ export async function createSource(config: Record<string, unknown> = { auth: 'no
   return threeCx.create(threeCx.config.parse(config), testContext());
 }
 
-/** A fixture of `packages/testkit/fixtures/3cx` by its path without `.json` (`truth-table/3cx-addon/nobody-answers`). */
+/** A fixture of `packages/fixtures/webhooks/3cx` by its path without `.json` (`truth-table/3cx-addon/nobody-answers`). */
 export function fixture(name: string): WebhookFixture {
   return loadFixture(path.join(FIXTURES_DIR, '3cx', `${name}.json`));
 }

@@ -6,7 +6,7 @@ import { IngestServer, RuntimeMetrics } from '@callrelay/core/host';
 import { countOutcomes, trackCalls } from './call-harness.js';
 import { testContext } from './context.js';
 import { MemoryStore } from './memory-store.js';
-import type { FixtureRequest, WebhookFixture } from './fixtures.js';
+import type { FixtureRequest, WebhookFixture } from '@callrelay/fixtures';
 
 /** An HTTP request as the contract suite sends it. */
 export interface ContractRequest {

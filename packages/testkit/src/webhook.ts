@@ -1,5 +1,5 @@
 import type { IncomingWebhook } from '@callrelay/core';
-import type { FixtureRequest } from './fixtures.js';
+import type { FixtureRequest } from '@callrelay/fixtures';
 
 /** Builds an {@link IncomingWebhook} as the core would hand it to a source's verify/parse. */
 export function makeWebhook(input: {

@@ -1,6 +1,6 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { loadFixture, loadFixtures, type WebhookFixture } from '@callrelay/testkit';
+import { FIXTURES_DIR, loadFixture, loadFixtures, type WebhookFixture } from '@callrelay/fixtures';
 import { CommandFailure } from '../config-file.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -11,6 +11,16 @@ export interface ReplayOptions {
   basic?: string;
   token?: string;
   speed: string;
+}
+
+/**
+ * A file or folder path, else the name of a recorded webhook shipped with the command
+ * (`jambonz/status-missed-caller-hangup`, `3cx`): an installed CLI has no repository to point into.
+ */
+function resolveFixtures(target: string): string {
+  if (existsSync(target)) return path.resolve(target);
+  const shipped = [path.join(FIXTURES_DIR, target), path.join(FIXTURES_DIR, `${target}.json`)].find((candidate) => existsSync(candidate));
+  return shipped ?? path.resolve(target);
 }
 
 /**
@@ -26,7 +36,8 @@ export async function replayCommand(target: string, options: ReplayOptions): Pro
   }
   let fixtures: WebhookFixture[];
   try {
-    fixtures = statSync(target).isDirectory() ? loadFixtures(undefined, path.resolve(target)) : [loadFixture(path.resolve(target))];
+    const resolved = resolveFixtures(target);
+    fixtures = statSync(resolved).isDirectory() ? loadFixtures(undefined, resolved) : [loadFixture(resolved)];
   } catch (err) {
     throw new CommandFailure(`cannot read fixtures from ${target}: ${(err as Error).message}`, EXIT.USAGE);
   }

@@ -3,7 +3,7 @@ import { Runtime, createRedactor } from '@callrelay/core/host';
 import { bundledRegistry } from '../bundled.js';
 import { CommandFailure, loadConfigOrFail } from '../config-file.js';
 import { EXIT } from '../exit-codes.js';
-import { loadFixtures } from '@callrelay/testkit';
+import { loadFixtures } from '@callrelay/fixtures';
 import type { ResolvedConfig } from '@callrelay/core/host';
 
 /**

@@ -1,0 +1,15 @@
+import { CommandFailure } from './config-file.js';
+import { EXIT } from './exit-codes.js';
+
+/**
+ * `--env-file <file>`: loads `KEY=value` lines into `process.env` with node's own parser (the one
+ * of `node --env-file`), so a `${VAR}` of the config file can come from the `.env` that
+ * `callrelay init` writes. Variables already set in the environment win.
+ */
+export function loadEnvFileOrFail(file: string): void {
+  try {
+    process.loadEnvFile(file);
+  } catch (err) {
+    throw new CommandFailure(`cannot read --env-file ${file}: ${(err as Error).message}`, EXIT.USAGE);
+  }
+}
