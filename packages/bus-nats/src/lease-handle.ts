@@ -47,7 +47,7 @@ export class LeaseHandle {
   async extend(leaseMs: number): Promise<void> {
     if (this.state !== 'held') return;
     this.arm(leaseMs);
-    await this.backend.nc.request(this.reply, '+WPI', { timeout: this.backend.options.requestTimeoutMs });
+    await this.backend.window.run(() => this.backend.requests.request(this.reply, '+WPI'));
   }
 
   /** Ends the lease without telling the server (the connection is going away). */
@@ -82,7 +82,7 @@ export class LeaseHandle {
     this.state = 'settling';
     try {
       // A request, not a publish: the server confirms, so an ack that resolved is an ack that counted.
-      await this.backend.window.run(() => this.backend.nc.request(this.reply, body, { timeout: this.backend.options.requestTimeoutMs }));
+      await this.backend.window.run(() => this.backend.requests.request(this.reply, body));
     } catch (err) {
       this.failed();
       throw err;
@@ -107,7 +107,7 @@ export class LeaseHandle {
     try {
       await backend.window.run(() => {
         for (const h of acks.slice(0, -1)) backend.nc.publish(h.reply, '+ACK');
-        return backend.nc.request(acks.at(-1)!.reply, '+ACK', { timeout: backend.options.requestTimeoutMs });
+        return backend.requests.request(acks.at(-1)!.reply, '+ACK');
       });
     } catch (err) {
       for (const h of acks) h.failed();

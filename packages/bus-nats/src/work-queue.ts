@@ -169,7 +169,7 @@ export class JetStreamWorkQueue<T> implements WorkQueue<T> {
       const info = parseAckSubject(reply);
       const notBefore = Number(msg.headers?.get(NOT_BEFORE_HEADER) || 0);
       if (notBefore > now) {
-        await backend.nc.request(reply, `-NAK ${JSON.stringify({ delay: nanos(notBefore - now) })}`, { timeout: backend.options.requestTimeoutMs }).catch(() => undefined);
+        await backend.window.run(() => backend.requests.request(reply, `-NAK ${JSON.stringify({ delay: nanos(notBefore - now) })}`)).catch(() => undefined);
         return undefined;
       }
       let item: { id: string; payload: T };

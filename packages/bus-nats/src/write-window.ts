@@ -11,8 +11,8 @@
  * the server then answers them together too (their PubAcks arrive in one read). The delay is one
  * turn of the loop, well under a millisecond under load.
  *
- * An operation must issue its requests synchronously when called (js.publish, kv.put, nc.request
- * and nc.publish do), or it leaves after the shared write.
+ * An operation must issue its requests synchronously when called (PipelinedRequests, js.publish,
+ * nc.request and nc.publish do), or it leaves after the shared write.
  */
 export class WriteWindow {
   private pending: (() => void)[] = [];
