@@ -55,7 +55,8 @@ export async function routeBatch(leases: readonly Lease<CallEvent>[], deps: Rout
   }
   await Promise.all(deliveries.map(({ sinkId, items }) => store.deliveries(sinkId).enqueue(items)));
   deps.afterWrite?.('routing:deliveries');
-  await Promise.all(leases.map((lease) => store.routing.ack(lease)));
+  if (store.routing.ackMany) await store.routing.ackMany(leases);
+  else await Promise.all(leases.map((lease) => store.routing.ack(lease)));
   deps.afterWrite?.('routing:ack');
 }
 
