@@ -66,3 +66,11 @@ export { backoffDelay, backoffStep, backoffSchedule, backoffSpan, BACKOFF_JITTER
 export { replayDeadLetters, purgeDeadLetters, selectDeadLetters, type DeadLetterSelection } from './delivery/dead-letters.js';
 export { RuntimeMetrics } from './runtime/metrics.js';
 export { createLogger, type LoggerOptions } from './runtime/logger.js';
+export { type ReloadResult } from './runtime/runtime.js';
+export { RUNTIME_TOKENS } from './runtime/tokens.js';
+export { coreModules } from './runtime/modules/index.js';
+export { Lifecycle, STAGES, type Stage, type LifecycleEntry } from './runtime/lifecycle.js';
+export { restartNeeded } from './runtime/reload.js';
+export { AdminServer, type AdminServerOptions, type ReadinessDetail } from './http/admin-server.js';
+export { type HostedConnector } from './plugin/host.js';
+export { ContainerModule, Container } from 'inversify';

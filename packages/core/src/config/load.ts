@@ -55,6 +55,8 @@ export interface ResolvedConfig {
   log: Root['log'];
   tracker: Root['tracker'];
   backlog: Root['backlog'];
+  /** The admin listener's settings; undefined when the file has no `admin` section (no admin listener). */
+  admin: Root['admin'];
   /**
    * Exact dotted config paths of the secret fields that are set (`sources.pbx.auth.token.value`):
    * fields a connector schema marks `secret()`. Not bare key names: `value` is a secret in one
@@ -140,7 +142,7 @@ export async function parseConfig(
     }
     return out;
   };
-  const section = <S extends z.ZodType>(key: 'server' | 'store' | 'log' | 'tracker' | 'backlog', schema: S): z.output<S> => {
+  const section = <S extends z.ZodType>(key: 'server' | 'store' | 'log' | 'tracker' | 'backlog' | 'admin', schema: S): z.output<S> => {
     const result = schema.safeParse(input[key]);
     if (result.success) return result.data;
     reportZod([key], result.error, input[key]);
@@ -157,6 +159,7 @@ export async function parseConfig(
     log: section('log', sections.log),
     tracker: section('tracker', sections.tracker),
     backlog: section('backlog', sections.backlog),
+    admin: section('admin', sections.admin),
   };
   const registry = options.registry;
 
@@ -276,8 +279,12 @@ export async function parseConfig(
     if (options) store = { definition: storeDefinition, options };
   }
 
+  if (root.admin?.token) {
+    secretKeys.add('admin.token');
+    secretValues.add(root.admin.token);
+  }
   if (issues.length || !store) throw new ConfigError(sortIssues(issues));
-  return { file, baseDir, sources, sinks, pipelines, server: root.server, store, log: root.log, tracker: root.tracker, backlog: root.backlog, secretKeys: [...secretKeys], secretValues: [...secretValues] };
+  return { file, baseDir, sources, sinks, pipelines, server: root.server, store, log: root.log, tracker: root.tracker, backlog: root.backlog, admin: root.admin, secretKeys: [...secretKeys], secretValues: [...secretValues] };
 }
 
 function reportZodIssue(
