@@ -31,9 +31,10 @@ export const monitorModule = new ContainerModule(({ bind, onActivation }) => {
         const monitor = await ctx.getAsync<BacklogMonitor>(RUNTIME_TOKENS.BacklogMonitor);
         const server = await ctx.getAsync<IngestServer>(RUNTIME_TOKENS.IngestServer);
         const logger = ctx.get<Logger>(TOKENS.Logger);
-        timer = setInterval(() => {
-          monitor.check().then((state) => { server.backlog = state; }, (err: unknown) => logger.debug({ err }, 'reading queue depths failed'));
-        }, BACKLOG_CHECK_MS).unref();
+        const check = () => monitor.check().then((state) => { server.backlog = state; }, (err: unknown) => logger.debug({ err }, 'reading queue depths failed'));
+        // Once before intake opens, so that readiness has its detail from the first request.
+        await check();
+        timer = setInterval(() => void check(), BACKLOG_CHECK_MS).unref();
       },
       stop: () => clearInterval(timer),
     });
