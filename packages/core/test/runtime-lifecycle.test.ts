@@ -91,4 +91,36 @@ describe('runtime lifecycle: the order declared by the modules', () => {
     await runtime.stop();
     expect(log.filter((l) => l.startsWith('store'))).to.deep.equal([]);
   });
+
+  it('reload keeps unchanged connectors, creates new ones, closes removed ones; a connector that fails to start leaves the node as it was', async () => {
+    const log: string[] = [];
+    const registry = recordingRegistry(log).register(defineSource({
+      type: 'broken', description: 'fails to start', config: z.object({}),
+      create: () => ({ verify: () => ({ ok: true }), parse: () => [], start: async () => { throw new Error('port in use'); } }),
+    }));
+    const load = (text: string) => parseConfig(text, { file: 'node.yaml', registry, env: {}, baseDir: '/tmp' });
+    const runtime = new Runtime(await load(FILE), { logger: pino({ level: 'silent' }) });
+    await runtime.start();
+    try {
+      log.length = 0;
+      const changed = FILE.replace('  two: { type: rec-sink, label: two-label }', '  three: { type: rec-sink, label: three-label }').replace('to: [one, two]', 'to: [one, three]');
+      expect(await runtime.reload(await load(changed))).to.deep.equal({ applied: true, problems: [] });
+      expect(log).to.deep.equal(['sink three created', 'sink two closed']);
+      expect(runtime.config.sinks.map((s) => s.id)).to.deep.equal(['one', 'three']);
+
+      log.length = 0;
+      const failing = await load(changed.replace('  three: { type: rec-sink, label: three-label }', '  three: { type: rec-sink, label: three-label }\n  four: { type: rec-sink, label: four }')
+        .replace('pbx: { type: rec-source, label: pbx-label }', 'pbx: { type: broken }').replace('to: [one, three]', 'to: [one, three, four]'));
+      const refused = await runtime.reload(failing);
+      expect(refused).to.deep.equal({ applied: false, problems: ['starting source "pbx" (broken): port in use'] });
+      // The sink created for it is closed again; the running ones are untouched.
+      expect(log).to.deep.equal(['sink four created', 'sink four closed']);
+      expect(runtime.config.sinks.map((s) => s.id)).to.deep.equal(['one', 'three']);
+
+      const restart = await runtime.reload(await load(changed.replace('port: 0,', 'port: 0, maxConnections: 10,')));
+      expect(restart).to.deep.equal({ applied: false, problems: ['changing server needs a restart'] });
+    } finally {
+      await runtime.stop();
+    }
+  });
 });
