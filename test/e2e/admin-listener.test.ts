@@ -67,5 +67,9 @@ describe('admin listener', () => {
     const err = await parseConfig('admin: { host: 0.0.0.0 }\n', { file: 'admin.yaml', registry: await bundledRegistry(), env: {}, baseDir: '/tmp' }).then(() => undefined, (e: unknown) => e);
     expect(err).to.be.instanceOf(ConfigError);
     expect((err as ConfigError).issues.map((i) => [i.path, i.message])).to.deep.equal([['admin.token', 'the admin listener binds a non-loopback address: set admin.token, or bind it to 127.0.0.1']]);
+    const short = await parseConfig('admin: { token: "${T}" }\n', { file: 'admin.yaml', registry: await bundledRegistry(), env: { T: 'short' }, baseDir: '/tmp' }).then(() => undefined, (e: unknown) => e);
+    expect((short as ConfigError).issues.map((i) => i.path)).to.deep.equal(['admin.token']);
+    // The token is a secret: its value is not shown in the error.
+    expect(JSON.stringify((short as ConfigError).issues)).to.not.include('short');
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ConnectorRegistry } from '../plugin/registry.js';
 import type { AnyConnectorDefinition } from '../plugin/define.js';
-import { backlogSchema, logSchema, pipelineSchema, serverSchema, sinkBaseShape, sourceBaseShape, storeBaseShape, trackerSchema } from './schema.js';
+import { adminSchema, backlogSchema, logSchema, pipelineSchema, serverSchema, sinkBaseShape, sourceBaseShape, storeBaseShape, trackerSchema } from './schema.js';
 import { WHEN_SCHEMA_REF, whenJsonSchema } from './when-json-schema.js';
 
 const ID_PATTERN = '^[a-z0-9][a-z0-9_-]*$';
@@ -49,6 +49,7 @@ export function configJsonSchema(registry: ConnectorRegistry): Record<string, un
       log: toJson(logSchema),
       tracker: toJson(trackerSchema),
       backlog: toJson(backlogSchema),
+      admin: toJson(adminSchema),
     },
     $defs: { when: whenJsonSchema() },
   };

@@ -145,7 +145,8 @@ export async function parseConfig(
   const section = <S extends z.ZodType>(key: 'server' | 'store' | 'log' | 'tracker' | 'backlog' | 'admin', schema: S): z.output<S> => {
     const result = schema.safeParse(input[key]);
     if (result.success) return result.data;
-    reportZod([key], result.error, input[key]);
+    // The admin token is the only secret of the core's sections: never echoed in an error.
+    reportZod([key], result.error, input[key], key === 'admin' ? [['token']] : []);
     return schema.parse(undefined);
   };
   const connectorEntry = z.looseObject({ type: z.string().meta({ description: 'Connector type' }) });

@@ -149,7 +149,8 @@ export function isLoopbackHost(host: string): boolean {
 export const adminSchema = z.object({
   host: z.string().default('127.0.0.1').meta({ description: 'Address the admin listener binds. Any address other than loopback needs `token`.' }),
   port: z.number().int().min(0).max(65535).default(9464).meta({ description: 'TCP port of the admin listener (9464: the port OpenTelemetry and Prometheus exporters use). 0 picks a free port.' }),
-  token: secret(z.string().min(16, 'an admin token is at least 16 characters: generate one with `openssl rand -hex 24`')).optional().meta({
+  // A refinement rather than .min(): the JSON Schema must let an editor accept `${ADMIN_TOKEN}`.
+  token: secret(z.string().refine((token) => token.length >= 16, 'an admin token is at least 16 characters: generate one with `openssl rand -hex 24`')).optional().meta({
     description: 'Bearer token every admin request must carry (`Authorization: Bearer <token>`). Required when `host` is not loopback; when set, required on loopback too. Read it from the environment or a file rather than writing it here.',
     examples: ['${ADMIN_TOKEN}'],
   }),

@@ -64,7 +64,7 @@ export interface HostedConnector<I> {
   dispose(): Promise<void>;
 }
 
-// Tokens of the child containers only: the definition being instantiated, and the result.
+// Tokens bound in the child containers only: the instance, its context, the config file's folder.
 const INSTANCE = Symbol('callrelay.host.Instance');
 const CONTEXT = Symbol('callrelay.host.Context');
 const BASE_DIR = Symbol('callrelay.host.BaseDir');
@@ -128,11 +128,7 @@ export class PluginHost {
     id: string, definition: D, options: Record<string, unknown>, baseDir: string, extras: Partial<ConnectorContext> = {},
   ): Promise<HostedConnector<InstanceOf<D>>> {
     const kind = definition.kind;
-    const child = this.child(kind, id, definition.type, options, baseDir);
-    child.bind(TOKENS.State).toDynamicValue(async (ctx) => (await ctx.getAsync<Store>(TOKENS.Store)).kv(`${kind}:${id}`)).inSingletonScope();
-    child.bind<ConnectorContext>(CONTEXT).toDynamicValue(async (ctx) => ({
-      ...serviceContext(ctx), state: await ctx.getAsync(TOKENS.State), ...extras,
-    }));
+    const child = this.connectorChild(kind, id, definition.type, options, baseDir, extras);
     const create = (definition as AnyConnectorDefinition & { create(config: unknown, context: ConnectorContext): unknown }).create;
     child.bind<InstanceOf<D>>(INSTANCE)
       .toDynamicValue(async (ctx) => create(ctx.get(TOKENS.ConnectorConfig), await ctx.getAsync<ConnectorContext>(CONTEXT)) as InstanceOf<D>)
@@ -152,10 +148,17 @@ export class PluginHost {
 
   /** The context of one source, sink or transform instance, resolved from its child container. */
   connectorContext(kind: ConnectorKind, id: string, type: string, config: unknown, baseDir: string): Promise<ConnectorContext> {
+    return this.connectorChild(kind, id, type, config, baseDir, {}).getAsync<ConnectorContext>(CONTEXT);
+  }
+
+  /** A child container with a connector's id, config, logger, state (its namespace of the store) and context. */
+  private connectorChild(kind: ConnectorKind, id: string, type: string, config: unknown, baseDir: string, extras: Partial<ConnectorContext>): Container {
     const child = this.child(kind, id, type, config, baseDir);
-    child.bind(TOKENS.State).toDynamicValue(async (ctx) => (await ctx.getAsync<Store>(TOKENS.Store)).kv(`${kind}:${id}`));
-    child.bind<ConnectorContext>(CONTEXT).toDynamicValue(async (ctx) => ({ ...serviceContext(ctx), state: await ctx.getAsync(TOKENS.State) }));
-    return child.getAsync<ConnectorContext>(CONTEXT);
+    child.bind(TOKENS.State).toDynamicValue(async (ctx) => (await ctx.getAsync<Store>(TOKENS.Store)).kv(`${kind}:${id}`)).inSingletonScope();
+    child.bind<ConnectorContext>(CONTEXT).toDynamicValue(async (ctx) => ({
+      ...serviceContext(ctx), state: await ctx.getAsync(TOKENS.State), ...extras,
+    }));
+    return child;
   }
 
   private child(kind: ConnectorKind, id: string, type: string, config: unknown, baseDir: string): Container {
