@@ -5,6 +5,7 @@ import {
   ConnectorRegistry, Runtime, TOKENS, defineSink, defineSource, defineStore, parseConfig, registerBuiltins, z, type ConnectorContext, type Store,
 } from '@callrelay/core';
 import { MemoryStore } from '@callrelay/testkit';
+import jambonz from '@callrelay/source-jambonz';
 
 /** Connectors that record when they are created, started, stopped and closed, and what config they got. */
 function recordingRegistry(log: string[], seen: Record<string, unknown> = {}) {
@@ -37,7 +38,7 @@ function recordingRegistry(log: string[], seen: Record<string, unknown> = {}) {
       return { deliver: async () => undefined, close: async () => { log.push(`sink ${context.id} closed`); } };
     },
   });
-  return registerBuiltins(new ConnectorRegistry()).register(store, source, sink);
+  return registerBuiltins(new ConnectorRegistry()).register(store, source, sink, jambonz);
 }
 
 const FILE = [
@@ -119,6 +120,8 @@ describe('runtime lifecycle: the order declared by the modules', () => {
 
       const restart = await runtime.reload(await load(changed.replace('port: 0,', 'port: 0, maxConnections: 10,')));
       expect(restart).to.deep.equal({ applied: false, problems: ['changing server needs a restart'] });
+      const secret = await runtime.reload(await load(changed.replace('pbx: { type: rec-source, label: pbx-label }', 'pbx: { type: jambonz, auth: { basic: { username: u, password: a-new-password } } }')));
+      expect(secret).to.deep.equal({ applied: false, problems: ['a new secret value needs a restart (the log redacts the secrets it was started with)'] });
     } finally {
       await runtime.stop();
     }

@@ -8,9 +8,15 @@ import type { ResolvedConfig } from '../config/load.js';
  */
 const RESTART_ONLY = ['store', 'server', 'admin', 'tracker', 'backlog', 'log'] as const;
 
-/** The sections of `next` that differ from `current` and need a restart (empty: it can be applied). */
+/**
+ * What in `next` differs from `current` and needs a restart (empty: it can be applied): the
+ * sections above, and `secrets` when `next` has a secret value `current` does not, because the
+ * process logger redacts the secret values it was created with and would print a new one.
+ */
 export function restartNeeded(current: ResolvedConfig, next: ResolvedConfig): string[] {
   const changed: string[] = [];
+  const known = new Set(current.secretValues);
+  if (next.secretValues.some((value) => !known.has(value))) changed.push('secrets');
   for (const section of RESTART_ONLY) {
     const a = section === 'store' ? { type: current.store.definition.type, options: current.store.options } : current[section];
     const b = section === 'store' ? { type: next.store.definition.type, options: next.store.options } : next[section];

@@ -124,8 +124,8 @@ export class Runtime {
 
   /**
    * Applies a new configuration (SIGHUP): sinks, pipelines and sources change; a change of `store`,
-   * `server`, `admin`, `tracker`, `backlog` or `log` needs a restart and is refused, the node going
-   * on with the configuration it has. New connectors are created (and sources started) before
+   * `server`, `admin`, `tracker`, `backlog` or `log`, or a new secret value, needs a restart and is
+   * refused, the node going on with the configuration it has. New connectors are created (and sources started) before
    * anything is swapped: when one fails, nothing changes. Then new sinks deliver, the next batches
    * are routed with the new pipelines, the new routes are mounted; replaced sources stop, and
    * replaced or removed sinks stop after their in-flight deliveries. What is queued for a sink that
@@ -141,7 +141,9 @@ export class Runtime {
     if (!this.started || this.stopping) return { applied: false, problems: ['the node is not running'] };
     const restart = restartNeeded(this.current, next);
     if (restart.length) {
-      const problems = restart.map((section) => `changing ${section} needs a restart`);
+      const problems = restart.map((section) => (section === 'secrets'
+        ? 'a new secret value needs a restart (the log redacts the secrets it was started with)'
+        : `changing ${section} needs a restart`));
       for (const problem of problems) this.logger.error({ file: next.file }, `reload refused: ${problem}; still running the previous configuration`);
       return { applied: false, problems };
     }
