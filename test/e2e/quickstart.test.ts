@@ -16,7 +16,7 @@ describe('quickstart (README command 1)', function () {
   const auth = { authorization: basicAuth('jambonz', 'quickstart') };
 
   before(async () => {
-    node = await startCallrelay('examples/quickstart/callrelay.yaml', { PORT: '0', CALLRELAY_DB: path.join(dir, 'q.db'), CSV_PATH: csv });
+    node = await startCallrelay('examples/quickstart/callrelay.yaml', { PORT: '0', ADMIN_PORT: '0', CALLRELAY_DB: path.join(dir, 'q.db'), CSV_PATH: csv });
   });
   after(async () => {
     const code = await node?.kill('SIGTERM');
@@ -83,12 +83,14 @@ describe('quickstart (README command 1)', function () {
     expect(readFileSync(csv, 'utf8')).to.not.include('never-stored');
   });
 
-  it('exposes Prometheus metrics for received, accepted and rejected webhooks', async () => {
-    const text = await (await fetch(`${node.url}/metrics`)).text();
+  it('exposes Prometheus metrics for received, accepted and rejected webhooks on the admin listener, not on the public port', async () => {
+    expect((await fetch(`${node.url}/metrics`)).status).to.equal(404);
+    const text = await (await fetch(`${node.adminUrl()}/metrics`)).text();
     expect(text).to.match(/callrelay_webhooks_received_total\{source="jambonz"\} \d+/);
     expect(text).to.match(/callrelay_webhooks_rejected_total\{source="jambonz",reason="unauthorized"\} 2/);
     expect(text).to.match(/callrelay_webhooks_rejected_total\{source="jambonz",reason="too_large"\} 1/);
     expect(text).to.match(/callrelay_deliveries_total\{sink="calls-csv",outcome="delivered"\} \d+/);
     expect((await fetch(`${node.url}/readyz`)).status).to.equal(200);
+    expect(await (await fetch(`${node.adminUrl()}/readyz`)).json()).to.deep.include({ ready: true, status: 'ready' });
   });
 });

@@ -12,6 +12,8 @@ export interface CallrelayProcess {
   child: ChildProcess;
   /** `http://127.0.0.1:<port>` once listening. */
   url: string;
+  /** The admin listener's URL (config with `admin`), from the start banner. */
+  adminUrl(): string;
   stdout(): string;
   stderr(): string;
   /** Sends a signal and waits for the exit code. */
@@ -44,6 +46,11 @@ export function startNode(nodeArgs: string[], env: Record<string, string> = {}):
         clearTimeout(timer);
         resolve({
           child, url: match[1]!, stdout: () => out, stderr: () => err, exited,
+          adminUrl: () => {
+            const admin = /callrelay admin listening on (http:\/\/\S+)/.exec(err);
+            if (!admin) throw new Error(`no admin listener in the banner (is admin: set in the config?)\nstderr:\n${err}`);
+            return admin[1]!;
+          },
           kill: async (signal = 'SIGTERM') => { if (child.exitCode === null && child.signalCode === null) child.kill(signal); return exited; },
         });
       }

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '@callrelay/core';
+import { ConfigError, loadConfig } from '@callrelay/core/host';
 import { bundledRegistry } from '../src/bundled.js';
 import { initProject } from '../src/init/project.js';
 import { SINK_TEMPLATES, SOURCE_TEMPLATES } from '../src/init/templates.js';

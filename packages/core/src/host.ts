@@ -52,3 +52,13 @@ export { configJsonSchema } from './config/json-schema.js';
 export {
   describeConfig, configReferenceMarkdown, coreSectionReferenceMarkdown, type CoreConfigSection, type ConfigFieldDoc,
 } from './config/reference.js';
+
+// Composition: the container modules, lifecycle, reload and the admin listener (for embedders).
+export { type ReloadResult } from './runtime/runtime.js';
+export { RUNTIME_TOKENS } from './runtime/tokens.js';
+export { coreModules } from './runtime/modules/index.js';
+export { Lifecycle, STAGES, type Stage, type LifecycleEntry } from './runtime/lifecycle.js';
+export { restartNeeded } from './runtime/reload.js';
+export { AdminServer, type AdminServerOptions, type ReadinessDetail } from './http/admin-server.js';
+export { type HostedConnector } from './plugin/host.js';
+export { ContainerModule, Container } from 'inversify';

@@ -34,3 +34,11 @@ describe('config JSON Schema: when', () => {
     }
   });
 });
+
+describe('config JSON Schema: admin', () => {
+  it('an editor accepts the admin section and flags a key it does not have', () => {
+    const base = { sources: { pbx: { type: 'jambonz', auth: 'none' } } };
+    expect(validate({ ...base, admin: { host: '0.0.0.0', port: 9464, token: '${ADMIN_TOKEN}' } }), JSON.stringify(validate.errors)).to.equal(true);
+    expect(validate({ ...base, admin: { prot: 9464 } })).to.equal(false);
+  });
+});

@@ -1,5 +1,5 @@
-import { errorMessage } from '@callrelay/core';
-import { Runtime, createRedactor } from '@callrelay/core/host';
+import { errorMessage, hasErrorCode } from '@callrelay/core';
+import { ConfigError, Runtime, createRedactor, formatIssue, loadConfig, type ConnectorRegistry } from '@callrelay/core/host';
 import { bundledRegistry } from '../bundled.js';
 import { CommandFailure, loadConfigOrFail } from '../config-file.js';
 import { EXIT } from '../exit-codes.js';
@@ -39,11 +39,8 @@ export async function runCommand(file: string, options: { port?: string }): Prom
   if (options.port !== undefined) {
     const port = Number(options.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandFailure(`--port must be 0-65535, got ${options.port}`, EXIT.USAGE);
-    config.server.port = port;
   }
-  // LOG_LEVEL overrides the file, for a quick look at debug logs without editing the config.
-  const level = process.env.LOG_LEVEL;
-  if (level && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) config.log.level = level as typeof config.log.level;
+  applyOverrides(config, options);
   const runtime = new Runtime(config);
   let address;
   try {
@@ -61,12 +58,18 @@ export async function runCommand(file: string, options: { port?: string }): Prom
   const base = `http://${host}:${address.port}`;
   const lines = [`callrelay listening on ${base}`];
   for (const route of runtime.routes) lines.push(`  source ${route.id}: ${route.methods.join('/')} ${base}${route.route}`);
-  lines.push(`  health: ${base}/healthz   metrics: ${base}/metrics`);
+  lines.push(`  health: ${base}/healthz`);
+  const admin = runtime.adminAddress;
+  if (admin) lines.push(`callrelay admin listening on http://${admin.address.includes(':') ? `[${admin.address}]` : admin.address}:${admin.port} (/metrics, /readyz)`);
   const sample = sampleCurl(config, base);
   if (sample) lines.push('', 'post a sample webhook:', `  ${sample}`);
   process.stderr.write(`${lines.join('\n')}\n`);
   // Machine-readable line for scripts and tests that start on port 0.
   runtime.logger.info({ url: base, routes: runtime.routes }, 'callrelay started');
+
+  // SIGHUP: the file is read and validated again; the node goes on with the old one when it fails.
+  const reload = () => void reloadConfig(file, registry, options, runtime);
+  process.on('SIGHUP', reload);
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -85,4 +88,37 @@ export async function runCommand(file: string, options: { port?: string }): Prom
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  process.off('SIGHUP', reload);
+}
+
+/** What the command line and the environment override in the file (`--port`, LOG_LEVEL), on start and on reload alike. */
+function applyOverrides(config: ResolvedConfig, options: { port?: string }): void {
+  if (options.port !== undefined) config.server.port = Number(options.port);
+  // LOG_LEVEL overrides the file, for a quick look at debug logs without editing the config.
+  const level = process.env.LOG_LEVEL;
+  if (level && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) config.log.level = level as typeof config.log.level;
+}
+
+/** Reloads the file into the running node; every problem is logged and the old configuration kept. */
+async function reloadConfig(file: string, registry: ConnectorRegistry, options: { port?: string }, runtime: Runtime): Promise<void> {
+  const { logger } = runtime;
+  logger.info({ file }, 'SIGHUP: reloading the configuration');
+  let next: ResolvedConfig;
+  try {
+    next = await loadConfig(file, registry);
+  } catch (err) {
+    if (err instanceof ConfigError || hasErrorCode(err, 'CONFIG_INVALID')) {
+      for (const issue of (err as ConfigError).issues) logger.error({ file }, `reload refused: ${formatIssue(issue)}`);
+    } else {
+      logger.error({ file }, `reload refused: ${errorMessage(err)}`);
+    }
+    logger.error({ file }, 'still running the previous configuration');
+    return;
+  }
+  applyOverrides(next, options);
+  try {
+    await runtime.reload(next);
+  } catch (err) {
+    logger.error({ file, err: errorMessage(err) }, 'reload failed; still running the previous configuration');
+  }
 }

@@ -56,6 +56,8 @@ export interface ResolvedConfig {
   log: Root['log'];
   tracker: Root['tracker'];
   backlog: Root['backlog'];
+  /** The admin listener's settings; undefined when the file has no `admin` section (no admin listener). */
+  admin: Root['admin'];
   /**
    * Exact dotted config paths of the secret fields that are set (`sources.pbx.auth.token.value`):
    * fields a connector schema marks `secret()`. Not bare key names: `value` is a secret in one
@@ -128,10 +130,11 @@ export async function parseConfig(
     }
     return out;
   };
-  const section = <S extends z.ZodType>(key: 'server' | 'store' | 'log' | 'tracker' | 'backlog', schema: S): z.output<S> => {
+  const section = <S extends z.ZodType>(key: 'server' | 'store' | 'log' | 'tracker' | 'backlog' | 'admin', schema: S): z.output<S> => {
     const result = schema.safeParse(input[key]);
     if (result.success) return result.data;
-    issues.reportZod([key], result.error, input[key]);
+    // The admin token is the only secret of the core's sections: never echoed in an error.
+    issues.reportZod([key], result.error, input[key], key === 'admin' ? [['token']] : []);
     return schema.parse(undefined);
   };
   const connectorEntry = z.looseObject({ type: z.string().meta({ description: 'Connector type' }) });
@@ -145,6 +148,7 @@ export async function parseConfig(
     log: section('log', sections.log),
     tracker: section('tracker', sections.tracker),
     backlog: section('backlog', sections.backlog),
+    admin: section('admin', sections.admin),
   };
   const connectors = new ConnectorResolver(options.registry, baseDir, issues);
 
@@ -222,10 +226,14 @@ export async function parseConfig(
   const storeEntry = await connectors.resolve('store', root.store, ['store'], STORE_KEYS);
   const store = storeEntry?.options ? { definition: storeEntry.definition, options: storeEntry.options } : undefined;
 
+  if (root.admin?.token) {
+    connectors.secretKeys.add('admin.token');
+    connectors.secretValues.add(root.admin.token);
+  }
   if (issues.any || !store) throw issues.toError();
   return {
     file, baseDir, sources, sinks, pipelines, server: root.server, store, log: root.log, tracker: root.tracker, backlog: root.backlog,
-    secretKeys: [...connectors.secretKeys], secretValues: [...connectors.secretValues],
+    admin: root.admin, secretKeys: [...connectors.secretKeys], secretValues: [...connectors.secretValues],
   };
 }
 

@@ -141,6 +141,23 @@ export const backlogSchema = z.object({
   warnLagSeconds: z.number().int().min(1).default(30).meta({ description: 'A warning is logged (at most once a minute) while the oldest event waiting to be routed is older than this.' }),
 }).strict();
 
+/** Whether a listen address only accepts connections from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+export const adminSchema = z.object({
+  host: z.string().default('127.0.0.1').meta({ description: 'Address the admin listener binds. Any address other than loopback needs `token`.' }),
+  port: z.number().int().min(0).max(65535).default(9464).meta({ description: 'TCP port of the admin listener (9464: the port OpenTelemetry and Prometheus exporters use). 0 picks a free port.' }),
+  // A refinement rather than .min(): the JSON Schema must let an editor accept `${ADMIN_TOKEN}`.
+  token: secret(z.string().refine((token) => token.length >= 16, 'an admin token is at least 16 characters: generate one with `openssl rand -hex 24`')).optional().meta({
+    description: 'Bearer token every admin request must carry (`Authorization: Bearer <token>`). Required when `host` is not loopback; when set, required on loopback too. Read it from the environment or a file rather than writing it here.',
+    examples: ['${ADMIN_TOKEN}'],
+  }),
+}).strict().refine((admin) => admin.token !== undefined || isLoopbackHost(admin.host), {
+  path: ['token'], error: 'the admin listener binds a non-loopback address: set admin.token, or bind it to 127.0.0.1',
+}).meta({ description: 'The admin listener: `/metrics`, `/healthz` and detailed `/readyz`, on its own address and port rather than the public webhook port. Absent: no admin listener.' });
+
 export const storeBaseShape = {
   type: z.string().default('sqlite').meta({ description: 'Store type: `sqlite` (embedded default) or `nats`.' }),
 };
@@ -156,6 +173,7 @@ export const rootSchema = z.object({
   log: logSchema.prefault({}),
   tracker: trackerSchema.prefault({}),
   backlog: backlogSchema.prefault({}),
+  admin: adminSchema.optional(),
 }).strict();
 
 export const EVENT_TYPE_VALUES = CALL_EVENT_TYPES;
