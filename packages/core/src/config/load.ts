@@ -97,7 +97,8 @@ export async function parseConfig(
   }
   if (issues.length) throw new ConfigError(issues);
 
-  for (const envIssue of interpolateEnv(doc, options.env ?? process.env)) {
+  const env = interpolateEnv(doc, options.env ?? process.env, { baseDir });
+  for (const envIssue of env.issues) {
     issues.push({ file, ...at(envIssue.node.range?.[0]), path: pathOfNode(doc, envIssue.node), message: envIssue.message });
   }
 
@@ -169,7 +170,8 @@ export async function parseConfig(
     }
   };
   const secretKeys = new Set<string>();
-  const secretValues = new Set<string>();
+  // Values read from secret files are secrets wherever they are used.
+  const secretValues = new Set<string>(env.fileValues);
   const validateOptions = (definition: AnyConnectorDefinition, raw: Record<string, unknown>, baseKeys: string[], where: (string | number)[]) => {
     const own: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw)) if (!baseKeys.includes(key)) own[key] = value;
