@@ -1,9 +1,10 @@
-import { Runtime, createRedactor, errorMessage } from '@callrelay/core';
+import { Runtime, createLogger, createRedactor, errorMessage } from '@callrelay/core';
 import { bundledRegistry } from '../bundled.js';
 import { CommandFailure, loadConfigOrFail } from '../config-file.js';
 import { EXIT } from '../exit-codes.js';
 import { loadFixtures } from '@callrelay/testkit';
 import type { ResolvedConfig, ResolvedSource } from '@callrelay/core';
+import { prettyLogLines, wantsPrettyLogs } from '../log-format.js';
 import { RawConfig } from '../raw-config.js';
 import { configArgument, sampleCommand, type SampleRequest } from '../start-banner.js';
 import { outgoingRequest } from './replay.js';
@@ -54,7 +55,12 @@ export async function runCommand(file: string, options: { port?: string }): Prom
   // LOG_LEVEL overrides the file, for a quick look at debug logs without editing the config.
   const level = process.env.LOG_LEVEL;
   if (level && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) config.log.level = level as typeof config.log.level;
-  const runtime = new Runtime(config);
+  const pretty = wantsPrettyLogs(config.log.pretty);
+  const logger = createLogger({
+    level: config.log.level, secretKeys: config.secretKeys, secretValues: config.secretValues,
+    ...(pretty ? { formatLine: prettyLogLines(process.stdout.isTTY === true) } : {}),
+  });
+  const runtime = new Runtime(config, { logger });
   let address;
   try {
     address = await runtime.start();
