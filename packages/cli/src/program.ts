@@ -53,14 +53,17 @@ export function buildProgram(): Command {
     .description('delete dead letters for good; every selector given must hold; nothing is deleted without --yes')
     .action(dlqPurgeCommand);
 
-  program.command('replay').argument('<fixture-or-folder>', 'a fixture JSON file or a folder of them, or a shipped one by name (jambonz/call-hook, 3cx)')
-    .requiredOption('--to <url>', 'webhook URL to post to')
+  program.command('replay').argument('<fixtures>', 'a fixture JSON file, a folder of them, or a recorded scenario or platform by name (jambonz/call-hook, jambonz)')
+    .option('--to <url>', 'webhook URL to post to (default with --config: the source\'s route on server.host:server.port)')
+    .option('--config <file>', 'pipeline file whose source the requests are for (for --sign, and the default --to)')
+    .option('--source <id>', 'the source in --config (needed when it has several)')
+    .option('--sign', 'add the credentials the source verifies (Basic auth, token, signature), from --config')
     .option('--no-pacing', 'send as fast as possible')
     .addOption(new Option('--speed <factor>', 'pacing speed-up factor').default('1'))
     .option('--header <header...>', 'extra header "Name: value" (repeatable)', [])
     .option('--basic <user:pass>', 'HTTP Basic credentials')
     .option('--token <token>', 'shared token (x-callrelay-token header)')
-    .description('post recorded webhooks (files, or those of @callrelay/fixtures by name) with their content types and pacing')
+    .description('post recorded webhooks (files, or those of @callrelay/fixtures by name) with their content types and pacing, signed for a configured source with --sign')
     .action(replayCommand);
   return program;
 }

@@ -20,7 +20,10 @@ export {
 export type { Clock, HttpClient } from './plugin/tokens.js';
 
 // Source and sink contracts, with the helpers that build their answers.
-export { badRequest, type IncomingWebhook, type VerifyResult, type WebhookReply, type Source } from './plugin/source.js';
+export {
+  badRequest, withBasicAuth, withSharedToken,
+  type IncomingWebhook, type OutgoingWebhook, type SignOptions, type VerifyResult, type WebhookReply, type Source,
+} from './plugin/source.js';
 export {
   permanentFailure, retryableFailure, parseRetryAfter, outcomeForHttpStatus, describeRequestError,
   type DeliveryContext, type DeliveryOutcome, type Sink, type BatchDelivery, type BatchDeliveryContext,

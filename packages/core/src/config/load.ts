@@ -94,7 +94,8 @@ export async function parseConfig(
   for (const error of doc.errors) issues.add(positions.at(error.pos[0]), '', error.message.split('\n')[0]!);
   if (issues.any) throw issues.toError(false);
 
-  for (const envIssue of interpolateEnv(doc, options.env ?? process.env)) {
+  const env = interpolateEnv(doc, options.env ?? process.env, { baseDir });
+  for (const envIssue of env.issues) {
     issues.add(positions.at(envIssue.node.range?.[0]), positions.pathOf(envIssue.node), envIssue.message);
   }
 
@@ -151,6 +152,8 @@ export async function parseConfig(
     admin: section('admin', sections.admin),
   };
   const connectors = new ConnectorResolver(options.registry, baseDir, issues);
+  // Values read from secret files are secrets wherever they are used.
+  for (const value of env.fileValues) connectors.secretValues.add(value);
 
   const sources: ResolvedSource[] = [];
   const sourceDefinitions = new Map<string, SourceDefinition>();

@@ -125,7 +125,7 @@ export const serverSchema = z.object({
 
 export const logSchema = z.object({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  pretty: z.boolean().default(false).meta({ description: 'Human-readable lines instead of JSON.' }),
+  pretty: z.boolean().optional().meta({ description: 'Human-readable lines instead of JSON (`callrelay run`). Default: human-readable when stdout is a terminal and `NODE_ENV` is not `production`, JSON otherwise.' }),
 }).strict();
 
 export const trackerSchema = z.object({

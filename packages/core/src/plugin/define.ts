@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CallEvent } from '../model/call-event.js';
-import type { Source } from './source.js';
+import type { OutgoingWebhook, SignOptions, Source } from './source.js';
 import type { Sink } from './sink.js';
 import type { Store, KeyValueStore } from '../store/store.js';
 import type { Clock, HttpClient } from './tokens.js';
@@ -76,6 +76,16 @@ export interface ConnectorDefinition<K extends ConnectorKind, S extends ConfigSc
 export interface SourceDefinition<S extends ConfigSchema = ConfigSchema> extends ConnectorDefinition<'source', S, Source> {
   /** The canonical `platform` of its events. Defaults to `type`. */
   platform?: string;
+  /**
+   * Optional: the request completed with the credentials that an instance created from `config`
+   * verifies (Basic auth, a token in the URL, a signature over URL and body, as the platform would
+   * send them), so that `callrelay replay --sign` can drive a production-shaped config with recorded
+   * webhooks. Return a new request; do not change the one given. Credentials that cannot be produced
+   * (an IP allow-list) are left out: such a request is still refused. Each implementation should be
+   * tested against its own `verify` (a round trip). `request.url` is the URL the request goes to;
+   * a source that verifies against another URL (a `publicUrl` behind a proxy) signs that one.
+   */
+  sign?(request: OutgoingWebhook, config: z.output<S>, options: SignOptions): OutgoingWebhook;
 }
 /** A sink connector, made with {@link defineSink}. */
 export type SinkDefinition<S extends ConfigSchema = ConfigSchema> = ConnectorDefinition<'sink', S, Sink>;

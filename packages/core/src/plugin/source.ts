@@ -32,6 +32,48 @@ export interface IncomingWebhook {
 /** What `verify` decides: ok, or a reason (logged, never sent to the client) for the 401. */
 export type VerifyResult = { ok: true } | { ok: false; reason: string };
 
+/**
+ * A webhook request about to be sent to a source's route, as `callrelay replay` and tests build it
+ * from a recorded fixture: what a source definition's `sign` completes with credentials.
+ */
+export interface OutgoingWebhook {
+  method: string;
+  /** The full URL it is sent to, query string included, as `new URL(url).href` writes it (what `fetch` sends). */
+  url: string;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  /** The body exactly as it will be sent; absent for a GET. */
+  body?: string;
+}
+
+/** What signing may depend on besides the request and the config. */
+export interface SignOptions {
+  /** The time to sign at (epoch ms), for signatures that carry a timestamp. */
+  nowMs: number;
+}
+
+/**
+ * The request with an `Authorization: Basic` header for these credentials (what
+ * `verifyBasicAuth` accepts): the `sign` of a source configured with Basic auth.
+ */
+export function withBasicAuth(request: OutgoingWebhook, credentials: { username: string; password: string }): OutgoingWebhook {
+  const value = Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64');
+  return { ...request, headers: { ...request.headers, authorization: `Basic ${value}` } };
+}
+
+/**
+ * The request with a shared token (what `verifySharedToken` accepts) in its query parameter,
+ * the way platforms that sign nothing send it (a token written into the webhook URL). With several
+ * tokens (a rotation) the first is used.
+ */
+export function withSharedToken(request: OutgoingWebhook, token: { value: string | readonly string[]; queryParam?: string }): OutgoingWebhook {
+  const value = typeof token.value === 'string' ? token.value : token.value[0];
+  if (value === undefined) return request;
+  const url = new URL(request.url);
+  url.searchParams.set(token.queryParam ?? 'token', value);
+  return { ...request, url: url.href };
+}
+
 /** What the core answers to the platform after the events are stored. */
 export interface WebhookReply {
   /** HTTP status. Default 200. */
