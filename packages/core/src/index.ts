@@ -66,3 +66,14 @@ export { backoffDelay, backoffStep, backoffSchedule, backoffSpan, BACKOFF_JITTER
 export { replayDeadLetters, purgeDeadLetters, selectDeadLetters, type DeadLetterSelection } from './delivery/dead-letters.js';
 export { RuntimeMetrics } from './runtime/metrics.js';
 export { createLogger, type LoggerOptions } from './runtime/logger.js';
+
+// Business hours, routing tables, digests (docs/business-hours.md, docs/routing-tables.md).
+export { BusinessCalendar, localTime, type CalendarDefinition, type ClosedSpan, type LocalTime } from './calendar/calendar.js';
+export { businessHoursSchema, businessHoursSectionSchema, WEEKDAYS, type Weekday, type BusinessHoursConfig } from './calendar/schema.js';
+export { icalClosures, type IcalClosures } from './calendar/ical-closures.js';
+export { loadCalendars, type CalendarLoadIssue } from './calendar/load-calendars.js';
+export { RouteTable, routeTableSchema, routesSectionSchema, type RouteTableConfig, type RouteRow } from './pipeline/route-table.js';
+export { callInstant, callTimeZone, type WhenEnvironment } from './pipeline/filter.js';
+export { filterStep, routeStep, CORE_STEP_TYPES, type PipelineEnvironment } from './pipeline/core-steps.js';
+export { digestEvent, digestQueueName, heldUntil, type HeldDelivery } from './pipeline/digest.js';
+export { DigestWorker, type DigestWorkerOptions } from './pipeline/digest-worker.js';

@@ -11,6 +11,8 @@ import { describeValue as describe } from './describe-value.js';
 import { didYouMean } from './did-you-mean.js';
 import { redactUrls } from '../util/redact.js';
 import { validateWhen, type WhenContext } from './when-validation.js';
+import { isCoreStep, resolveCoreStep, resolvePipelineEnvironment } from './pipeline-environment.js';
+import type { PipelineEnvironment } from '../pipeline/core-steps.js';
 import {
   isSecret, rootSchema, idSchema, pipelineSchema, sourceBaseShape, sinkBaseShape, storeBaseShape,
   type DeliveryOptions, type WhenClause,
@@ -23,6 +25,8 @@ export interface ResolvedSource {
   definition: SourceDefinition;
   route: string;
   defaultCountry?: string;
+  /** `timeZone`: the zone `when` reads this source's calls' local time in. */
+  timeZone?: string;
   options: Record<string, unknown>;
 }
 export interface ResolvedSink {
@@ -41,6 +45,8 @@ export interface ResolvedPipeline {
   when?: WhenClause;
   transforms: ResolvedTransform[];
   to: string[];
+  /** `digest`: hold events while these business hours are closed, deliver them as one at the opening. */
+  digest?: { calendar: string };
 }
 
 /** A config file validated against the core schema and every connector it names. */
@@ -55,6 +61,8 @@ export interface ResolvedConfig {
   log: Root['log'];
   tracker: Root['tracker'];
   backlog: Root['backlog'];
+  /** What `when`, `filter` and `route` steps and digests read: business hours, routing tables, source time zones. */
+  environment: PipelineEnvironment;
   /**
    * Exact dotted config paths of the secret fields that are set (`sources.pbx.auth.token.value`):
    * fields a connector schema marks `secret()`. Not bare key names: `value` is a secret in one
@@ -79,7 +87,7 @@ export async function loadConfig(file: string, registry: ConnectorRegistry, env:
 /** Same as {@link loadConfig} for text already in memory. */
 export async function parseConfig(
   text: string,
-  options: { file: string; registry: ConnectorRegistry; env?: NodeJS.ProcessEnv; baseDir?: string },
+  options: { file: string; registry: ConnectorRegistry; env?: NodeJS.ProcessEnv; baseDir?: string; http?: typeof fetch },
 ): Promise<ResolvedConfig> {
   const file = options.file;
   const baseDir = options.baseDir ?? path.dirname(path.resolve(file));
@@ -140,7 +148,7 @@ export async function parseConfig(
     }
     return out;
   };
-  const section = <S extends z.ZodType>(key: 'server' | 'store' | 'log' | 'tracker' | 'backlog', schema: S): z.output<S> => {
+  const section = <S extends z.ZodType>(key: 'server' | 'store' | 'log' | 'tracker' | 'backlog' | 'businessHours' | 'routes', schema: S): z.output<S> => {
     const result = schema.safeParse(input[key]);
     if (result.success) return result.data;
     reportZod([key], result.error, input[key]);
@@ -157,6 +165,8 @@ export async function parseConfig(
     log: section('log', sections.log),
     tracker: section('tracker', sections.tracker),
     backlog: section('backlog', sections.backlog),
+    businessHours: section('businessHours', sections.businessHours),
+    routes: section('routes', sections.routes),
   };
   const registry = options.registry;
 
@@ -202,8 +212,12 @@ export async function parseConfig(
     const clash = routes.get(route);
     if (clash) report([...where, 'route'], `route ${route} is already used by source ${clash}`);
     routes.set(route, id);
-    sources.push({ id, definition, route, defaultCountry: base.data.defaultCountry, options });
+    sources.push({ id, definition, route, defaultCountry: base.data.defaultCountry, timeZone: base.data.timeZone, options });
   }
+  const environment = await resolvePipelineEnvironment(
+    root, new Map(sources.flatMap((s) => (s.timeZone ? [[s.id, s.timeZone] as const] : []))), { baseDir, http: options.http }, report,
+  );
+  const calendarNames = Object.keys(mapping(input.businessHours) ?? {});
 
   const sinks: ResolvedSink[] = [];
   for (const [id, raw] of Object.entries(root.sinks)) {
@@ -239,17 +253,24 @@ export async function parseConfig(
         report([...where, 'to', index], `no sink with id "${sinkId}"`, { code: 'CONFIG_UNKNOWN_SINK', hint: hintIds('sinks', sinkIds, sinkId) });
       }
     }
+    const named = from.map(([, sourceId]) => sourceId).filter((sourceId) => sourceIds.includes(sourceId));
+    const fromIds = named.length ? named : sourceIds;
+    const definitions = fromIds.map((sourceId) => sourceDefinitions.get(sourceId));
+    const whenContext = (sub: (string | number)[]): WhenContext => ({
+      sourceIds: fromIds.length ? fromIds : undefined,
+      // Only when every source's connector is known: a plugin's platform is its own to name.
+      platforms: fromIds.length && definitions.every((d) => d !== undefined) ? [...new Set(definitions.map((d) => d!.platform ?? d!.type))] : undefined,
+      sourceText: (rest) => scalarSource(doc, [...where, ...sub, ...rest]),
+      calendars: calendarNames,
+    });
+    const digestCalendar = mapping(raw.digest)?.calendar;
+    if (typeof digestCalendar === 'string' && !calendarNames.includes(digestCalendar)) {
+      const hint = didYouMean(digestCalendar, calendarNames);
+      report([...where, 'digest', 'calendar'], `no business hours named "${digestCalendar}"`, { expected: calendarNames.length ? `one of ${calendarNames.join(', ')}` : 'an entry of the top-level businessHours section (there is none)', ...(hint ? { hint } : {}) }, 'value');
+    }
     const when = mapping(raw.when);
     if (when) {
-      const named = from.map(([, sourceId]) => sourceId).filter((sourceId) => sourceIds.includes(sourceId));
-      const fromIds = named.length ? named : sourceIds;
-      const definitions = fromIds.map((sourceId) => sourceDefinitions.get(sourceId));
-      const context: WhenContext = {
-        sourceIds: fromIds.length ? fromIds : undefined,
-        // Only when every source's connector is known: a plugin's platform is its own to name.
-        platforms: fromIds.length && definitions.every((d) => d !== undefined) ? [...new Set(definitions.map((d) => d!.platform ?? d!.type))] : undefined,
-        sourceText: (sub) => scalarSource(doc, [...where, 'when', ...sub]),
-      };
+      const context = whenContext(['when']);
       for (const issue of validateWhen(when, context)) {
         const { path: sub, atValue, message, ...extra } = issue;
         report([...where, 'when', ...sub], message, extra, atValue ? 'value' : 'key');
@@ -261,12 +282,17 @@ export async function parseConfig(
       const stepWhere = [...where, 'transforms', index];
       const options = mapping(step);
       if (!options || typeof options.type !== 'string') continue; // the schema reported it
+      if (isCoreStep(options.type)) {
+        const resolved = resolveCoreStep(options.type, options, stepWhere, environment, whenContext(['transforms', index]), report, reportZod);
+        if (resolved) transforms.push(resolved);
+        continue;
+      }
       const definition = await resolveConnector('transform', options.type, stepWhere);
       if (!definition) continue;
       const resolved = validateOptions(definition, options, ['type'], stepWhere);
       if (resolved) transforms.push({ definition, options: resolved });
     }
-    if (parsed.success) pipelines.push({ id, from: parsed.data.from, when: parsed.data.when, transforms, to: parsed.data.to });
+    if (parsed.success) pipelines.push({ id, from: parsed.data.from, when: parsed.data.when, transforms, to: parsed.data.to, ...(parsed.data.digest ? { digest: parsed.data.digest } : {}) });
   }
 
   let store: ResolvedConfig['store'] | undefined;
@@ -277,7 +303,7 @@ export async function parseConfig(
   }
 
   if (issues.length || !store) throw new ConfigError(sortIssues(issues));
-  return { file, baseDir, sources, sinks, pipelines, server: root.server, store, log: root.log, tracker: root.tracker, backlog: root.backlog, secretKeys: [...secretKeys], secretValues: [...secretValues] };
+  return { file, baseDir, sources, sinks, pipelines, server: root.server, store, log: root.log, tracker: root.tracker, backlog: root.backlog, environment, secretKeys: [...secretKeys], secretValues: [...secretValues] };
 }
 
 function reportZodIssue(

@@ -10,6 +10,7 @@ import { PluginHost, attributed } from '../plugin/host.js';
 import { IngestServer } from '../http/server.js';
 import type { MountedSource } from '../http/ingest.js';
 import { Router, type RunnablePipeline } from '../pipeline/router.js';
+import { DigestWorker } from '../pipeline/digest-worker.js';
 import { CallTracker } from '../tracker/call-tracker.js';
 import { SinkWorker } from '../delivery/sink-worker.js';
 import { QueueWorker } from './queue-worker.js';
@@ -32,6 +33,8 @@ export interface RuntimeOptions {
   afterWrite?: (point: string) => void;
   /** How long routing and timer work is leased before another node (or a restart) takes it over. Default 10 s. */
   routingLeaseMs?: number;
+  /** Digests: the longest a held delivery waits before its due time is checked again on `clock` (tests with a fake clock set it short). */
+  digestRecheckMs?: number;
 }
 
 // Batches routed at once, and the most events in one: what is ready is taken, so batches are small
@@ -59,6 +62,8 @@ export class Runtime {
   private readonly sinkWorkers: SinkWorker[] = [];
   private routingWorker?: QueueWorker<CallEvent>;
   private timerWorker?: QueueWorker<{ kind: string; key: string }>;
+  private digestWorker?: DigestWorker;
+  private readonly digestRecheckMs?: number;
   private depthTimer?: NodeJS.Timeout;
   private stopping?: Promise<void>;
   private readonly afterWrite?: (point: string) => void;
@@ -70,6 +75,7 @@ export class Runtime {
     this.clock = options.clock ?? { now: () => Date.now() };
     this.afterWrite = options.afterWrite;
     this.leaseMs = options.routingLeaseMs ?? LEASE_MS;
+    this.digestRecheckMs = options.digestRecheckMs;
     this.host = new PluginHost({ logger: this.logger, clock: this.clock, http: options.http ?? fetch, metrics: this.metrics.registry });
   }
 
@@ -91,9 +97,13 @@ export class Runtime {
         for (const [index, transform] of pipeline.transforms.entries()) {
           transforms.push(await this.host.createConnector(`${pipeline.id}.${index}`, transform.definition, transform.options, config.baseDir));
         }
-        pipelines.push({ id: pipeline.id, from: new Set(pipeline.from), when: pipeline.when, transforms, to: pipeline.to });
+        pipelines.push({ id: pipeline.id, from: new Set(pipeline.from), when: pipeline.when, transforms, to: pipeline.to, digest: pipeline.digest });
       }
-      const router = new Router(pipelines, this.logger);
+      const router = new Router(pipelines, this.logger, { environment: config.environment, now: () => this.clock.now() });
+      const holds = config.pipelines.flatMap((p) => (p.digest ? p.to.map((sinkId) => ({ pipeline: p.id, sinkId })) : []));
+      if (holds.length) {
+        this.digestWorker = new DigestWorker(store, holds, { now: () => this.clock.now(), logger: this.logger, leaseMs: Math.max(this.leaseMs, 30_000), recheckMs: this.digestRecheckMs, afterWrite: this.afterWrite });
+      }
       // Call-level events enter the log like any other (the tracker writes them with the call's
       // state), so they are routed (and replayable) the same way.
       const tracker = new CallTracker(store, {
@@ -129,6 +139,7 @@ export class Runtime {
       for (const worker of this.sinkWorkers) worker.start();
       this.routingWorker.start();
       this.timerWorker.start();
+      this.digestWorker?.start();
       const backlog = new BacklogMonitor(store, [...this.sinks.keys()], config.backlog, { metrics: this.metrics, logger: this.logger, now: () => this.clock.now() });
       this.depthTimer = setInterval(() => void this.checkBacklog(backlog), BACKLOG_CHECK_MS).unref();
 
@@ -176,6 +187,7 @@ export class Runtime {
     await step('server', () => this.server?.close());
     await step('routing', () => this.routingWorker?.stop(grace));
     await step('timers', () => this.timerWorker?.stop(grace));
+    await step('digests', () => this.digestWorker?.stop(grace));
     await Promise.all(this.sinkWorkers.map((w) => step(`sink ${w.sinkId}`, () => w.stop(grace))));
     await Promise.all([...this.sinks.values()].map((s) => step('sink close', () => s.close?.())));
     await Promise.all(this.sources.map((s) => step(`source ${s.id}`, () => s.source.stop?.())));
