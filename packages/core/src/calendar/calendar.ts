@@ -87,7 +87,7 @@ export class BusinessCalendar {
       // A holiday may end while an overnight range is running: it opens at midnight.
       if (offset === 0 || this.definition.closedDates.has(day.minus({ days: 1 }).toISODate()!)) starts.push(0);
       for (const minutes of starts.sort((a, b) => a - b)) {
-        const at = day.set({ hour: Math.floor(minutes / 60), minute: minutes % 60 }).toMillis();
+        const at = wallClock(day, minutes, timeZone);
         if (at > instant && this.opensAt(at, timeZone)) candidates.push(at);
       }
       if (candidates.length) return Math.min(...candidates, ...spanEnds);
@@ -98,4 +98,17 @@ export class BusinessCalendar {
   private opensAt(at: number, timeZone: string): boolean {
     return this.isOpen(at, timeZone) && !this.isOpen(at - 60_000, timeZone);
   }
+}
+
+/**
+ * The instant a day's local `minutes` happen. A time a DST change skips (02:30 when clocks go from
+ * 02:00 to 03:00) does not exist; Luxon moves it forward by the gap (03:30): the range then really
+ * starts at the end of the gap (03:00), the first instant whose wall clock is past the time asked.
+ */
+function wallClock(day: DateTime, minutes: number, timeZone: string): number {
+  let at = day.set({ hour: Math.floor(minutes / 60), minute: minutes % 60 }).toMillis();
+  const local = (ms: number) => { const t = DateTime.fromMillis(ms, { zone: timeZone }); return t.hour * 60 + t.minute; };
+  if (local(at) === minutes) return at;
+  for (let i = 0; i < 180 && local(at - 60_000) >= minutes; i++) at -= 60_000;
+  return at;
 }
