@@ -3,6 +3,9 @@ import type { ConnectorRegistry } from '../plugin/registry.js';
 import type { AnyConnectorDefinition } from '../plugin/define.js';
 import { backlogSchema, logSchema, pipelineSchema, serverSchema, sinkBaseShape, sourceBaseShape, storeBaseShape, trackerSchema } from './schema.js';
 import { WHEN_SCHEMA_REF, whenJsonSchema } from './when-json-schema.js';
+import { businessHoursSectionSchema } from '../calendar/schema.js';
+import { routesSectionSchema } from '../pipeline/route-table.js';
+import { filterStepConfig, routeStepConfig } from '../pipeline/core-steps.js';
 
 const ID_PATTERN = '^[a-z0-9][a-z0-9_-]*$';
 
@@ -31,7 +34,18 @@ export function configJsonSchema(registry: ConnectorRegistry): Record<string, un
   };
   const pipeline = toJson(pipelineSchema) as { properties?: Record<string, unknown> };
   if (pipeline.properties) {
-    pipeline.properties.transforms = { type: 'array', items: oneOfKind('transform', {}) };
+    // The core's own steps (filter, route) next to the transforms the registry knows.
+    const coreStep = (type: string, config: z.ZodObject, description: string) => {
+      const step = toJson(z.object({ type: z.literal(type), ...config.shape }).strict().meta({ title: `step ${type}`, description })) as { properties?: Record<string, unknown> };
+      if (step.properties?.when) step.properties.when = { $ref: WHEN_SCHEMA_REF };
+      return step;
+    };
+    const transforms = oneOfKind('transform', {}) as { anyOf?: unknown[] };
+    pipeline.properties.transforms = { type: 'array', items: { anyOf: [
+      ...(transforms.anyOf ?? [transforms]),
+      coreStep('filter', filterStepConfig, 'Drops the events that do not match a when condition, after the steps above it.'),
+      coreStep('route', routeStepConfig, 'Looks the call up in a routing table and sets route.*.'),
+    ] } };
     pipeline.properties.when = { $ref: WHEN_SCHEMA_REF };
   }
   return {
@@ -49,6 +63,8 @@ export function configJsonSchema(registry: ConnectorRegistry): Record<string, un
       log: toJson(logSchema),
       tracker: toJson(trackerSchema),
       backlog: toJson(backlogSchema),
+      businessHours: toJson(businessHoursSectionSchema),
+      routes: toJson(routesSectionSchema),
     },
     $defs: { when: whenJsonSchema() },
   };
