@@ -3,6 +3,8 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { BusinessCalendar, icalClosures, localTime, loadCalendars, matchesWhen, type CallEvent, type WhenEnvironment } from '@callrelay/core';
 
 const fixtures = path.dirname(fileURLToPath(new URL('./fixtures/holidays.ics', import.meta.url)));
@@ -102,6 +104,31 @@ describe('business hours: iCalendar holidays', () => {
     expect(calendar.isOpen(at('2026-12-25T10:00:00Z'))).to.equal(false); // Friday, Christmas
     expect(calendar.isOpen(at('2026-03-05T13:00:00Z'))).to.equal(false); // Thursday, the offsite
     expect(iso(calendar.nextOpening(at('2026-03-05T13:00:00Z')))).to.equal('2026-03-05T15:00:00.000Z');
+  });
+
+  it('fetches an iCal URL once per process, and a URL that does not answer in time is an issue', async () => {
+    let requests = 0;
+    const server: Server = createServer((req, res) => {
+      requests++;
+      if (req.url === '/slow.ics') return; // never answers
+      res.writeHead(200, { 'content-type': 'text/calendar' }).end(text);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const entry = (ical: string) => ({ timeZone: 'Europe/Berlin', weekly: { fri: ['09:00-17:30'] }, holidays: [], ical, icalTimeoutMs: 300 });
+      const options = { baseDir: fixtures, http: fetch, now: at('2026-06-01T00:00:00Z') };
+      const first = await loadCalendars({ office: entry(`${base}/holidays.ics`) }, options);
+      expect(first.issues).to.deep.equal([]);
+      expect(first.calendars.get('office')!.isOpen(at('2026-12-25T10:00:00Z'))).to.equal(false);
+      await loadCalendars({ office: entry(`${base}/holidays.ics`) }, options);
+      expect(requests).to.equal(1);
+      const slow = await loadCalendars({ office: entry(`${base}/slow.ics`) }, options);
+      expect(slow.issues.map((i) => [i.path, i.message])).to.deep.equal([[['office', 'ical'], `loading ${base}/slow.ics: The operation was aborted due to timeout`]]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('a file that cannot be read is an issue at businessHours.<name>.ical, naming the file', async () => {
