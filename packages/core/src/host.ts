@@ -62,3 +62,14 @@ export { restartNeeded } from './runtime/reload.js';
 export { AdminServer, type AdminServerOptions, type ReadinessDetail } from './http/admin-server.js';
 export { type HostedConnector } from './plugin/host.js';
 export { ContainerModule, Container } from 'inversify';
+
+// Business hours, routing tables, digests (docs/business-hours.md, docs/routing-tables.md).
+export { BusinessCalendar, localTime, type CalendarDefinition, type ClosedSpan, type LocalTime } from './calendar/calendar.js';
+export { businessHoursSchema, businessHoursSectionSchema, WEEKDAYS, type Weekday, type BusinessHoursConfig } from './calendar/schema.js';
+export { icalClosures, type IcalClosures } from './calendar/ical-closures.js';
+export { loadCalendars, type CalendarLoadIssue } from './calendar/load-calendars.js';
+export { RouteTable, routeTableSchema, routesSectionSchema, type RouteTableConfig, type RouteRow } from './pipeline/route-table.js';
+export { callInstant, callTimeZone, type WhenEnvironment } from './pipeline/filter.js';
+export { filterStep, routeStep, CORE_STEP_TYPES, type PipelineEnvironment } from './pipeline/core-steps.js';
+export { digestEvent, digestQueueName, heldUntil, type HeldDelivery } from './pipeline/digest.js';
+export { DigestWorker, type DigestWorkerOptions } from './pipeline/digest-worker.js';

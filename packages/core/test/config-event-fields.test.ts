@@ -26,6 +26,8 @@ const sample: Required<CallEvent> = {
   startedAt: '2026-11-24T10:00:00.000Z', answeredAt: '2026-11-24T10:00:02.000Z', endedAt: '2026-11-24T10:00:05.000Z',
   ringSeconds: 2, talkSeconds: 3, sip, hangupCause: 'caller-canceled', recordingUrl: 'https://rec.example/1.mp3', transfer: 'blind',
   details: { trunk: 'twilio', media: { mos: 4.2 } }, flags: ['voicemail'], call: summary, raw: { call_sid: 'leg-1', nested: { x: 1 } },
+  route: { table: 'teams', key: '+14155550199', matched: true, team: 'sales' },
+  digest: { pipeline: 'p', calendar: 'office', opensAt: '2026-11-25T08:00:00.000Z', count: 0, events: [] },
 };
 
 /** Leaf paths of a value, stopping at the free fields (`details`, `raw`) and at lists. */

@@ -102,7 +102,7 @@ describe('config: when is checked against the canonical event', () => {
 
   it('refuses unknown operators, listing them, and points a nested mapping at its dotted path', () => {
     const [typo, nested, regex] = validateWhen({ outcome: { not_in: ['busy'] }, from: { e164: '+14155550100' }, status: { regex: 'x' } });
-    expect(typo).to.include({ code: 'CONFIG_WHEN_UNKNOWN_OPERATOR', hint: 'did you mean "notIn"?', expected: 'one of eq, ne, in, notIn, exists, matches, gt, gte, lt, lte' });
+    expect(typo).to.include({ code: 'CONFIG_WHEN_UNKNOWN_OPERATOR', hint: 'did you mean "notIn"?', expected: 'one of eq, ne, in, notIn, exists, matches, gt, gte, lt, lte, between' });
     expect(typo!.path).to.deep.equal(['outcome', 'not_in']);
     expect(nested).to.include({ code: 'CONFIG_WHEN_UNKNOWN_OPERATOR', hint: 'to test a field of from, name it with a dotted path: from.e164: ...' });
     expect(regex).to.include({ code: 'CONFIG_WHEN_UNKNOWN_OPERATOR' });

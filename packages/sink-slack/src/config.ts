@@ -11,8 +11,8 @@ export const slackConfig = z.object({
     examples: ['${SLACK_BOT_TOKEN}'],
   }),
   channel: z.string().min(1).optional().meta({
-    description: 'With `token`: the channel to post in, by id (`C0123ABCD`, survives renames) or name (`#alerts`). The app must be a member of it.',
-    examples: ['C0123ABCD', '#missed-calls'],
+    description: 'With `token`: the channel to post in, by id (`C0123ABCD`, survives renames) or name (`#alerts`). The app must be a member of it. May be a Liquid template rendered per event, e.g. from a routing table: `{{ route.slackChannel | default: "C0123ABCD" }}`; a result that is not a channel id or name is a permanent failure (dead letter).',
+    examples: ['C0123ABCD', '#missed-calls', '{{ route.slackChannel }}'],
   }),
   apiUrl: z.url({ protocol: /^https?$/ }).default('https://slack.com/api/').meta({
     description: 'Web API base URL: change it for an Enterprise Grid proxy or a local emulator.',

@@ -5,12 +5,15 @@ import { DeliveryMemory } from './delivery-memory.js';
 import type { SlackPoster } from './slack-poster.js';
 import { WebhookPoster } from './webhook-poster.js';
 import { WebApiPoster } from './web-api-poster.js';
+import { ChannelTemplate } from './channel-template.js';
 
 export { slackConfig, type SlackSinkConfig } from './config.js';
 export { MessageRenderer, defaultBlocks, defaultText, type SlackMessage, type SlackBlock } from './message.js';
 export { describeCall, formatNumber, telUri, type CallDisplay } from './display.js';
 export { outcomeOfSlackError, explainSlackError } from './slack-errors.js';
 export { outcomeOfWebApiError } from './web-api-poster.js';
+export { digestMessage, digestLine, digestTitle } from './digest-message.js';
+export { ChannelTemplate } from './channel-template.js';
 
 /**
  * Posts one message per event to Slack, through an incoming webhook or the Web API
@@ -21,6 +24,7 @@ export class SlackSink implements Sink {
   private readonly renderer: MessageRenderer;
   private readonly poster: SlackPoster;
   private readonly memory: DeliveryMemory;
+  private readonly channel?: ChannelTemplate;
 
   constructor(config: SlackSinkConfig, private readonly context: ConnectorContext) {
     this.renderer = new MessageRenderer({ text: config.text, blocks: config.blocks, timeZone: config.timeZone });
@@ -28,6 +32,7 @@ export class SlackSink implements Sink {
       ? new WebhookPoster(config.webhookUrl, context.http)
       : new WebApiPoster({ token: config.token!, channel: config.channel!, apiUrl: config.apiUrl }, context.http, context.logger);
     this.memory = new DeliveryMemory(context.state, context.logger);
+    if (config.channel !== undefined) this.channel = new ChannelTemplate(config.channel);
   }
 
   async deliver(event: CallEvent, delivery: DeliveryContext): Promise<DeliveryOutcome> {
@@ -35,6 +40,7 @@ export class SlackSink implements Sink {
     const earlier = await this.memory.posted(delivery.deliveryId);
     if (earlier) return { status: 'delivered', detail: `already posted at ${earlier.at}${earlier.detail ? ` (${earlier.detail})` : ''}` };
     const message = await this.renderer.render(event);
+    if (this.channel?.isTemplate) message.channel = await this.channel.render(event);
     const outcome = await this.poster.post(message, delivery.signal, this.context.clock.now());
     if (outcome.status === 'delivered') await this.memory.remember(delivery.deliveryId, outcome.detail, this.context.clock.now());
     return outcome;

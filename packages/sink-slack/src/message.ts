@@ -2,11 +2,14 @@ import { liquid, permanentFailure, type CallEvent } from '@callrelay/core';
 import { describeCall, type CallDisplay } from './display.js';
 import { escapedForMrkdwn } from './escape.js';
 import { blocksLiquid } from './blocks-liquid.js';
+import { digestLine, digestMessage, digestTitle } from './digest-message.js';
 
 /** What is posted: `text` is the notification and the fallback where blocks cannot be shown. */
 export interface SlackMessage {
   text: string;
   blocks?: SlackBlock[];
+  /** Web API only: the channel of this message, when `channel` is a template. Default: the configured one. */
+  channel?: string;
 }
 
 /** A Block Kit block, as far as this sink builds them; a template may produce any block. */
@@ -114,7 +117,12 @@ export class MessageRenderer {
   }
 
   async render(event: CallEvent): Promise<SlackMessage> {
-    const display = describeCall(event, this.options.timeZone);
+    // A digest (a pipeline's `digest`): one message listing the held calls, unless templates say otherwise.
+    if (event.digest && !this.text && !this.blocks) return digestMessage(event, this.options.timeZone);
+    const display = {
+      ...describeCall(event, this.options.timeZone),
+      ...(event.digest ? { digestTitle: digestTitle(event), digestLines: event.digest.events.map((held) => digestLine(held, this.options.timeZone)) } : {}),
+    };
     // Templates see the event with every string escaped for mrkdwn: `{{ from.name }}` is text.
     const escaped = escapedForMrkdwn(event);
     const scope = { ...escaped, event: escaped, display };

@@ -52,7 +52,7 @@ export class WebApiPoster implements SlackPoster {
     });
     try {
       const args = {
-        channel: this.options.channel,
+        channel: message.channel ?? this.options.channel,
         text: message.text,
         ...(message.blocks ? { blocks: message.blocks } : {}),
         // A call alert is about the call: link previews of a recording URL would only add noise.

@@ -1,3 +1,4 @@
+import { WEEKDAYS } from '../calendar/schema.js';
 import {
   CALL_DIRECTIONS, CALL_EVENT_TYPES, CALL_OUTCOMES,
   type CallEvent, type CallSummary, type Party, type SipInfo,
@@ -77,7 +78,20 @@ export const CALL_EVENT_FIELDS = {
   flags: strings,
   call: { kind: 'object', fields: CALL_SUMMARY_FIELDS },
   raw: { kind: 'free' },
+  route: { kind: 'free' },
+  digest: { kind: 'free' },
 } as const satisfies FieldsOf<CallEvent>;
+
+/**
+ * Fields `when` computes from the call rather than reads from it: its local weekday, date and time
+ * of day (`HH:MM`), at its start, in its time zone (docs/business-hours.md).
+ */
+export const LOCAL_TIME_FIELDS = {
+  local: { kind: 'object', fields: { weekday: { kind: 'enum', values: WEEKDAYS }, date: string, time: string } },
+} as const satisfies Record<string, EventField>;
+
+/** Every path `when` may name: the event's fields and the computed `local.*`. */
+const WHEN_FIELDS: Readonly<Record<string, EventField>> = { ...CALL_EVENT_FIELDS, ...LOCAL_TIME_FIELDS };
 
 /** What {@link lookupField} found for a dotted path. */
 export type FieldLookup =
@@ -93,7 +107,7 @@ const ARRAY_INDEX = /^(0|[1-9]\d*)$/;
  */
 export function lookupField(path: string): FieldLookup {
   const parts = path.split('.');
-  let fields: Readonly<Record<string, EventField>> = CALL_EVENT_FIELDS;
+  let fields: Readonly<Record<string, EventField>> = WHEN_FIELDS;
   let prefix = '';
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
@@ -122,7 +136,7 @@ export function lookupField(path: string): FieldLookup {
  * `details.<any key>`; what an unknown field's error lists.
  */
 export function describeEventFields(): string {
-  return Object.entries(CALL_EVENT_FIELDS as Readonly<Record<string, EventField>>).map(([key, field]) => {
+  return Object.entries(WHEN_FIELDS).map(([key, field]) => {
     if (field.kind === 'object') return `${key}.{${Object.keys(field.fields).join(', ')}}`;
     if (field.kind === 'free') return `${key}.<any key>`;
     return key;

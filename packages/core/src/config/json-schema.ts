@@ -3,6 +3,7 @@ import type { ConnectorRegistry } from '../plugin/registry.js';
 import type { AnyConnectorDefinition, ConnectorKind } from '../plugin/define.js';
 import { rootSchema, sinkBaseShape, sourceBaseShape, storeBaseShape } from './schema.js';
 import { WHEN_SCHEMA_REF, whenJsonSchema } from './when-json-schema.js';
+import { filterStepConfig, routeStepConfig } from '../pipeline/core-steps.js';
 
 type JsonSchema = Record<string, unknown>;
 type JsonObjectSchema = JsonSchema & { properties: Record<string, JsonSchema> };
@@ -41,7 +42,18 @@ export function configJsonSchema(registry: ConnectorRegistry): JsonSchema {
   const pipeline = sections.pipelines!.additionalProperties as JsonObjectSchema;
   sections.sources!.additionalProperties = connectors('source', sourceBaseShape);
   sections.sinks!.additionalProperties = connectors('sink', sinkBaseShape);
-  pipeline.properties.transforms = { ...pipeline.properties.transforms, items: connectors('transform', {}) };
+  // The core's own steps (filter, route) next to the transforms the registry knows.
+  const coreStep = (type: string, config: z.ZodObject, description: string) => {
+    const step = toJson(z.object({ type: z.literal(type), ...config.shape }).strict().meta({ title: `step ${type}`, description })) as JsonObjectSchema;
+    if (step.properties?.when) step.properties.when = { $ref: WHEN_SCHEMA_REF };
+    return step;
+  };
+  const transforms = connectors('transform', {}) as { anyOf?: JsonSchema[] };
+  pipeline.properties.transforms = { ...pipeline.properties.transforms, items: { anyOf: [
+    ...(transforms.anyOf ?? [transforms]),
+    coreStep('filter', filterStepConfig, 'Drops the events that do not match a when condition, after the steps above it.'),
+    coreStep('route', routeStepConfig, 'Looks the call up in a routing table and sets route.*.'),
+  ] } };
   pipeline.properties.when = { $ref: WHEN_SCHEMA_REF };
   const { properties: _p, additionalProperties: _a, type: _t, ...store } = sections.store!;
   sections.store = { ...store, ...connectors('store', storeBaseShape) };

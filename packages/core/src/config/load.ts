@@ -12,6 +12,8 @@ import { validateWhen, type WhenContext } from './when-validation.js';
 import { YamlPositions } from './yaml-positions.js';
 import { IssueCollector } from './issue-collector.js';
 import { ConnectorResolver, type BaseKeys } from './connector-resolver.js';
+import { isCoreStep, resolveCoreStep, resolvePipelineEnvironment } from './pipeline-environment.js';
+import type { PipelineEnvironment } from '../pipeline/core-steps.js';
 import {
   rootSchema, idSchema, pipelineSchema, sourceBaseShape, sinkBaseShape, storeBaseShape,
   type DeliveryOptions, type WhenClause,
@@ -24,6 +26,8 @@ export interface ResolvedSource {
   definition: SourceDefinition;
   route: string;
   defaultCountry?: string;
+  /** `timeZone`: the zone `when` reads this source's calls' local time in. */
+  timeZone?: string;
   options: Record<string, unknown>;
 }
 export interface ResolvedSink {
@@ -42,6 +46,8 @@ export interface ResolvedPipeline {
   when?: WhenClause;
   transforms: ResolvedTransform[];
   to: string[];
+  /** `digest`: hold events while these business hours are closed, deliver them as one at the opening. */
+  digest?: { calendar: string };
 }
 
 /** A config file validated against the core schema and every connector it names. */
@@ -58,6 +64,8 @@ export interface ResolvedConfig {
   backlog: Root['backlog'];
   /** The admin listener's settings; undefined when the file has no `admin` section (no admin listener). */
   admin: Root['admin'];
+  /** What `when`, `filter` and `route` steps and digests read: business hours, routing tables, source time zones. */
+  environment: PipelineEnvironment;
   /**
    * Exact dotted config paths of the secret fields that are set (`sources.pbx.auth.token.value`):
    * fields a connector schema marks `secret()`. Not bare key names: `value` is a secret in one
@@ -82,7 +90,7 @@ export async function loadConfig(file: string, registry: ConnectorRegistry, env:
 /** Same as {@link loadConfig} for text already in memory. */
 export async function parseConfig(
   text: string,
-  options: { file: string; registry: ConnectorRegistry; env?: NodeJS.ProcessEnv; baseDir?: string },
+  options: { file: string; registry: ConnectorRegistry; env?: NodeJS.ProcessEnv; baseDir?: string; http?: typeof fetch },
 ): Promise<ResolvedConfig> {
   const file = options.file;
   const baseDir = options.baseDir ?? path.dirname(path.resolve(file));
@@ -131,7 +139,7 @@ export async function parseConfig(
     }
     return out;
   };
-  const section = <S extends z.ZodType>(key: 'server' | 'store' | 'log' | 'tracker' | 'backlog' | 'admin', schema: S): z.output<S> => {
+  const section = <S extends z.ZodType>(key: 'server' | 'store' | 'log' | 'tracker' | 'backlog' | 'admin' | 'businessHours' | 'routes', schema: S): z.output<S> => {
     const result = schema.safeParse(input[key]);
     if (result.success) return result.data;
     // The admin token is the only secret of the core's sections: never echoed in an error.
@@ -150,6 +158,8 @@ export async function parseConfig(
     tracker: section('tracker', sections.tracker),
     backlog: section('backlog', sections.backlog),
     admin: section('admin', sections.admin),
+    businessHours: section('businessHours', sections.businessHours),
+    routes: section('routes', sections.routes),
   };
   const connectors = new ConnectorResolver(options.registry, baseDir, issues);
   // Values read from secret files are secrets wherever they are used.
@@ -168,8 +178,15 @@ export async function parseConfig(
     const clash = routes.get(route);
     if (clash) issues.report([...where, 'route'], `route ${route} is already used by source ${clash}`);
     routes.set(route, id);
-    sources.push({ id, definition: entry.definition, route, defaultCountry: entry.base.defaultCountry, options: entry.options });
+    sources.push({ id, definition: entry.definition, route, defaultCountry: entry.base.defaultCountry, timeZone: entry.base.timeZone, options: entry.options });
   }
+  // The business hours and routing tables' own modules report through the same collector.
+  const report: typeof issues.report = (...args) => issues.report(...args);
+  const reportZod: typeof issues.reportZod = (...args) => issues.reportZod(...args);
+  const environment = await resolvePipelineEnvironment(
+    root, new Map(sources.flatMap((s) => (s.timeZone ? [[s.id, s.timeZone] as const] : []))), { baseDir, http: options.http }, report,
+  );
+  const calendarNames = Object.keys(mapping(input.businessHours) ?? {});
 
   const sinks: ResolvedSink[] = [];
   for (const [id, raw] of Object.entries(root.sinks)) {
@@ -199,17 +216,24 @@ export async function parseConfig(
         issues.report([...where, 'to', index], `no sink with id "${sinkId}"`, { code: 'CONFIG_UNKNOWN_SINK', hint: hintIds('sinks', sinkIds, sinkId) });
       }
     }
+    const named = from.map(([, sourceId]) => sourceId).filter((sourceId) => sourceIds.includes(sourceId));
+    const fromIds = named.length ? named : sourceIds;
+    const definitions = fromIds.map((sourceId) => sourceDefinitions.get(sourceId));
+    const whenContext = (sub: (string | number)[]): WhenContext => ({
+      sourceIds: fromIds.length ? fromIds : undefined,
+      // Only when every source's connector is known: a plugin's platform is its own to name.
+      platforms: fromIds.length && definitions.every((d) => d !== undefined) ? [...new Set(definitions.map((d) => d!.platform ?? d!.type))] : undefined,
+      sourceText: (rest) => positions.scalarSource([...where, ...sub, ...rest]),
+      calendars: calendarNames,
+    });
+    const digestCalendar = mapping(raw.digest)?.calendar;
+    if (typeof digestCalendar === 'string' && !calendarNames.includes(digestCalendar)) {
+      const hint = didYouMean(digestCalendar, calendarNames);
+      report([...where, 'digest', 'calendar'], `no business hours named "${digestCalendar}"`, { expected: calendarNames.length ? `one of ${calendarNames.join(', ')}` : 'an entry of the top-level businessHours section (there is none)', ...(hint ? { hint } : {}) }, 'value');
+    }
     const when = mapping(raw.when);
     if (when) {
-      const named = from.map(([, sourceId]) => sourceId).filter((sourceId) => sourceIds.includes(sourceId));
-      const fromIds = named.length ? named : sourceIds;
-      const definitions = fromIds.map((sourceId) => sourceDefinitions.get(sourceId));
-      const context: WhenContext = {
-        sourceIds: fromIds.length ? fromIds : undefined,
-        // Only when every source's connector is known: a plugin's platform is its own to name.
-        platforms: fromIds.length && definitions.every((d) => d !== undefined) ? [...new Set(definitions.map((d) => d!.platform ?? d!.type))] : undefined,
-        sourceText: (sub) => positions.scalarSource([...where, 'when', ...sub]),
-      };
+      const context = whenContext(['when']);
       for (const issue of validateWhen(when, context)) {
         const { path: sub, atValue, message, ...extra } = issue;
         issues.report([...where, 'when', ...sub], message, extra, atValue ? 'value' : 'key');
@@ -218,12 +242,18 @@ export async function parseConfig(
     const transforms: ResolvedTransform[] = [];
     const steps = Array.isArray(raw.transforms) ? raw.transforms : [];
     for (const [index, step] of steps.entries()) {
+      const stepWhere = [...where, 'transforms', index];
       const stepOptions = mapping(step);
       if (!stepOptions || typeof stepOptions.type !== 'string') continue; // the schema reported it
-      const entry = await connectors.resolve('transform', { ...stepOptions, type: stepOptions.type }, [...where, 'transforms', index], TRANSFORM_KEYS);
+      if (isCoreStep(stepOptions.type)) {
+        const resolved = resolveCoreStep(stepOptions.type, stepOptions, stepWhere, environment, whenContext(['transforms', index]), report, reportZod);
+        if (resolved) transforms.push(resolved);
+        continue;
+      }
+      const entry = await connectors.resolve('transform', { ...stepOptions, type: stepOptions.type }, stepWhere, TRANSFORM_KEYS);
       if (entry?.options) transforms.push({ definition: entry.definition, options: entry.options });
     }
-    if (parsed.success) pipelines.push({ id, from: parsed.data.from, when: parsed.data.when, transforms, to: parsed.data.to });
+    if (parsed.success) pipelines.push({ id, from: parsed.data.from, when: parsed.data.when, transforms, to: parsed.data.to, ...(parsed.data.digest ? { digest: parsed.data.digest } : {}) });
   }
 
   const storeEntry = await connectors.resolve('store', root.store, ['store'], STORE_KEYS);
@@ -236,7 +266,7 @@ export async function parseConfig(
   if (issues.any || !store) throw issues.toError();
   return {
     file, baseDir, sources, sinks, pipelines, server: root.server, store, log: root.log, tracker: root.tracker, backlog: root.backlog,
-    admin: root.admin, secretKeys: [...connectors.secretKeys], secretValues: [...connectors.secretValues],
+    admin: root.admin, environment, secretKeys: [...connectors.secretKeys], secretValues: [...connectors.secretValues],
   };
 }
 

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { CALL_DIRECTIONS, CALL_EVENT_TYPES } from '../model/call-event.js';
 import { proxyEntryProblem, TRUST_PROXY_TRUE_REFUSED } from '../http/client-address.js';
 import { DEFAULT_BODY_SHAPE_LIMITS } from '../util/body-shape.js';
+import { businessHoursSectionSchema, ianaTimeZone } from '../calendar/schema.js';
+import { routesSectionSchema } from '../pipeline/route-table.js';
 
 /** Marks a config field as a secret: redacted in logs, flagged in docs and `callrelay connectors`. */
 export function secret<T extends z.ZodType>(schema: T): T {
@@ -28,6 +30,8 @@ export const sourceBaseShape = {
     .meta({ description: 'HTTP path of the webhook. Default: `/hooks/<source-id>`.', examples: ['/webhooks/call'] }),
   defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as US or GB').optional()
     .meta({ description: 'Country used to derive E.164 numbers from national numbers.', examples: ['US'] }),
+  timeZone: ianaTimeZone.optional()
+    .meta({ description: 'Time zone of this source\'s calls (IANA name): `when` reads `local.weekday`, `local.time` and `businessHours` in it. Default: UTC for `local.*`, the calendar\'s own zone for `businessHours`.', examples: ['Europe/Berlin'] }),
 };
 
 /**
@@ -77,8 +81,14 @@ export const whenSchema: z.ZodType<WhenClause> = z.record(z.string(), z.unknown(
 export const pipelineSchema = z.object({
   from: z.array(idSchema).min(1).meta({ description: 'Source ids whose events enter this pipeline.' }),
   when: whenSchema.optional(),
-  transforms: z.array(z.looseObject({ type: z.string() })).default([]).meta({ description: 'Steps applied in order; each names a transform type.' }),
+  transforms: z.array(z.looseObject({ type: z.string() })).default([]).meta({ description: 'Steps applied in order, after `when`; each names a transform type (`map`, `template`, `filter`, `route`, a plugin\'s).' }),
   to: z.array(idSchema).min(1).meta({ description: 'Sink ids that receive the matching events.' }),
+  digest: z.object({
+    calendar: z.string().min(1).meta({ description: 'The name of an entry of the top-level `businessHours` section.' }),
+  }).strict().optional().meta({
+    description: 'While these business hours are closed, hold the pipeline\'s events (durably, in the store) and deliver them at the next opening as ONE event per sink listing them (`digest.events`; Slack posts one message with a line per call). Events while open are delivered at once. See docs/business-hours.md.',
+    examples: [{ calendar: 'office' }],
+  }),
   description: z.string().optional(),
 }).strict();
 
@@ -174,6 +184,8 @@ export const rootSchema = z.object({
   tracker: trackerSchema.prefault({}),
   backlog: backlogSchema.prefault({}),
   admin: adminSchema.optional(),
+  businessHours: businessHoursSectionSchema.default({}),
+  routes: routesSectionSchema.default({}),
 }).strict();
 
 export const EVENT_TYPE_VALUES = CALL_EVENT_TYPES;

@@ -125,6 +125,36 @@ export interface CallEvent {
   call?: CallSummary;
   /** The payload as received (parsed body; form bodies as an object of strings). */
   raw: unknown;
+  /**
+   * Set by a pipeline's `route` step: the routing table row the call matched (`team`,
+   * `slackChannel`, `hubspotOwner`, `timeZone`, ...), with `table`, `key` and `matched`
+   * (false: the table's default row). See docs/routing-tables.md.
+   */
+  route?: RouteMatch;
+  /** Set on the one event a pipeline's `digest` delivers: the calls held while its business hours were closed. */
+  digest?: DigestSummary;
+}
+
+/** What a routing table lookup set on an event (see {@link CallEvent.route}). */
+export interface RouteMatch {
+  table: string;
+  /** The value looked up (the called number, E.164 when it could be derived). */
+  key?: string;
+  /** False when no row matched and the table's `default` applied. */
+  matched: boolean;
+  [field: string]: string | number | boolean | undefined;
+}
+
+/** The calls a digest lists (see {@link CallEvent.digest}). */
+export interface DigestSummary {
+  pipeline: string;
+  /** The business hours whose opening released the digest. */
+  calendar: string;
+  /** When they opened (ISO 8601, UTC). */
+  opensAt: string;
+  count: number;
+  /** The held events, oldest call first, as the pipeline's transforms left them. */
+  events: CallEvent[];
 }
 
 /** The call tracker's summary of a whole call, carried by `missed` and `completed` events. */

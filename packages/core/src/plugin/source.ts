@@ -37,6 +37,7 @@ export type VerifyResult = { ok: true } | { ok: false; reason: string };
  * from a recorded fixture: what a source definition's `sign` completes with credentials.
  */
 export interface OutgoingWebhook {
+  /** The HTTP method (`POST`, `GET`). */
   method: string;
   /** The full URL it is sent to, query string included, as `new URL(url).href` writes it (what `fetch` sends). */
   url: string;

@@ -3,6 +3,7 @@ import type { ResolvedPipeline } from '../config/load.js';
 import type { HostedConnector, PluginHost } from '../plugin/host.js';
 import type { Transform } from '../plugin/define.js';
 import { Router, type RunnablePipeline } from '../pipeline/router.js';
+import type { PipelineEnvironment } from '../pipeline/core-steps.js';
 
 /** Pipelines built for a configuration, not yet routing. */
 export interface PreparedPipelines {
@@ -18,12 +19,15 @@ export class Pipelines {
   router: Router;
   private transforms: HostedConnector<Transform>[] = [];
 
-  constructor(private readonly host: PluginHost, private readonly deps: { logger: Logger; baseDir: string }) {
+  constructor(private readonly host: PluginHost, private readonly deps: { logger: Logger; baseDir: string; now: () => number }) {
     this.router = new Router([], deps.logger);
   }
 
-  /** Creates the transforms of `pipelines` (each instance in its own child container). */
-  async prepare(pipelines: readonly ResolvedPipeline[]): Promise<PreparedPipelines> {
+  /**
+   * Creates the transforms of `pipelines` (each instance in its own child container); `environment`
+   * is what their `when`, `filter` and `route` steps read (business hours, routing tables).
+   */
+  async prepare(pipelines: readonly ResolvedPipeline[], environment?: PipelineEnvironment): Promise<PreparedPipelines> {
     const transforms: HostedConnector<Transform>[] = [];
     try {
       const runnable: RunnablePipeline[] = [];
@@ -34,9 +38,9 @@ export class Pipelines {
           transforms.push(hosted);
           steps.push(hosted.instance);
         }
-        runnable.push({ id: pipeline.id, from: new Set(pipeline.from), when: pipeline.when, transforms: steps, to: pipeline.to });
+        runnable.push({ id: pipeline.id, from: new Set(pipeline.from), when: pipeline.when, transforms: steps, to: pipeline.to, digest: pipeline.digest });
       }
-      return { router: new Router(runnable, this.deps.logger), transforms };
+      return { router: new Router(runnable, this.deps.logger, { environment, now: this.deps.now }), transforms };
     } catch (err) {
       await Promise.allSettled(transforms.map((t) => t.dispose()));
       throw err;

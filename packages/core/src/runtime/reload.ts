@@ -17,6 +17,9 @@ export function restartNeeded(current: ResolvedConfig, next: ResolvedConfig): st
   const changed: string[] = [];
   const known = new Set(current.secretValues);
   if (next.secretValues.some((value) => !known.has(value))) changed.push('secrets');
+  // Digest workers hold deliveries per pipeline and sink from the start: which pipelines digest is fixed too.
+  const digests = (config: ResolvedConfig) => config.pipelines.flatMap((p) => (p.digest ? [[p.id, p.digest.calendar, [...p.to]]] : []));
+  if (!isDeepStrictEqual(digests(current), digests(next))) changed.push('digests');
   for (const section of RESTART_ONLY) {
     const a = section === 'store' ? { type: current.store.definition.type, options: current.store.options } : current[section];
     const b = section === 'store' ? { type: next.store.definition.type, options: next.store.options } : next[section];

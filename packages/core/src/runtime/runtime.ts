@@ -40,6 +40,8 @@ export interface RuntimeOptions {
   afterWrite?: (point: string) => void;
   /** How long routing and timer work is leased before another node (or a restart) takes it over. Default 10 s. */
   routingLeaseMs?: number;
+  /** Digests: the longest a held delivery waits before its due time is checked again on `clock` (tests with a fake clock set it short). */
+  digestRecheckMs?: number;
 }
 
 /** What a reload did. */
@@ -156,7 +158,7 @@ export class Runtime {
     let intake: PreparedSources | undefined;
     try {
       sinks = await delivery.prepare(next.sinks);
-      routes = await pipelines.prepare(next.pipelines);
+      routes = await pipelines.prepare(next.pipelines, next.environment);
       intake = await sources.prepare(next.sources);
     } catch (err) {
       if (sinks) await delivery.discard(sinks.filter((s) => s.hosted));

@@ -22,6 +22,8 @@ export const RUNTIME_TOKENS = {
   CallTracker: Symbol.for('callrelay.runtime.CallTracker'),
   /** {@link RoutingWorkers}: the routing and timer queue workers. */
   RoutingWorkers: Symbol.for('callrelay.runtime.RoutingWorkers'),
+  /** {@link DigestWorker}: sends held deliveries as one digest when business hours open. */
+  DigestWorker: Symbol.for('callrelay.runtime.DigestWorker'),
   /** {@link BacklogMonitor}. */
   BacklogMonitor: Symbol.for('callrelay.runtime.BacklogMonitor'),
   /** {@link Sources}: the mounted sources (swapped on reload). */

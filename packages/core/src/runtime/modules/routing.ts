@@ -5,6 +5,7 @@ import type { PluginHost } from '../../plugin/host.js';
 import type { Store } from '../../store/store.js';
 import { TOKENS, type Clock } from '../../plugin/tokens.js';
 import { CallTracker } from '../../tracker/call-tracker.js';
+import { DigestWorker } from '../../pipeline/digest-worker.js';
 import { RUNTIME_TOKENS } from '../tokens.js';
 import { Pipelines } from '../pipelines.js';
 import { RoutingWorkers } from '../routing-workers.js';
@@ -20,9 +21,12 @@ const LEASE_MS = 10_000;
  * workers of the routing and timer queues. Stopped right after intake, before the sinks.
  */
 export const routingModule = new ContainerModule(({ bind, onActivation }) => {
-  bind(RUNTIME_TOKENS.Pipelines).toDynamicValue((ctx) => new Pipelines(ctx.get<PluginHost>(RUNTIME_TOKENS.PluginHost), {
-    logger: ctx.get<Logger>(TOKENS.Logger), baseDir: ctx.get<ResolvedConfig>(RUNTIME_TOKENS.Config).baseDir,
-  })).inSingletonScope();
+  bind(RUNTIME_TOKENS.Pipelines).toDynamicValue((ctx) => {
+    const clock = ctx.get<Clock>(TOKENS.Clock);
+    return new Pipelines(ctx.get<PluginHost>(RUNTIME_TOKENS.PluginHost), {
+      logger: ctx.get<Logger>(TOKENS.Logger), baseDir: ctx.get<ResolvedConfig>(RUNTIME_TOKENS.Config).baseDir, now: () => clock.now(),
+    });
+  }).inSingletonScope();
 
   bind(RUNTIME_TOKENS.CallTracker).toDynamicValue(async (ctx) => {
     const { tracker } = ctx.get<ResolvedConfig>(RUNTIME_TOKENS.Config);
@@ -43,17 +47,32 @@ export const routingModule = new ContainerModule(({ bind, onActivation }) => {
       });
   }).inSingletonScope();
 
+  // Digests: deliveries of pipelines with `digest` held while their business hours are closed.
+  bind(RUNTIME_TOKENS.DigestWorker).toDynamicValue(async (ctx) => {
+    const config = ctx.get<ResolvedConfig>(RUNTIME_TOKENS.Config);
+    const options = ctx.get<RuntimeOptions>(RUNTIME_TOKENS.Options);
+    const clock = ctx.get<Clock>(TOKENS.Clock);
+    const holds = config.pipelines.flatMap((p) => (p.digest ? p.to.map((sinkId) => ({ pipeline: p.id, sinkId })) : []));
+    return new DigestWorker(await ctx.getAsync<Store>(TOKENS.Store), holds, {
+      now: () => clock.now(), logger: ctx.get<Logger>(TOKENS.Logger), leaseMs: Math.max(options.routingLeaseMs ?? LEASE_MS, 30_000),
+      recheckMs: options.digestRecheckMs, afterWrite: options.afterWrite,
+    });
+  }).inSingletonScope();
+
   onActivation<Lifecycle>(RUNTIME_TOKENS.Lifecycle, (ctx, lifecycle) => {
     const graceMs = () => ctx.get<ResolvedConfig>(RUNTIME_TOKENS.Config).server.shutdownGraceMs;
     lifecycle.add({
       stage: 'routing', name: 'routing',
       start: async () => {
         const pipelines = ctx.get<Pipelines>(RUNTIME_TOKENS.Pipelines);
-        await pipelines.apply(await pipelines.prepare(ctx.get<ResolvedConfig>(RUNTIME_TOKENS.Config).pipelines));
+        const config = ctx.get<ResolvedConfig>(RUNTIME_TOKENS.Config);
+        await pipelines.apply(await pipelines.prepare(config.pipelines, config.environment));
         (await ctx.getAsync<RoutingWorkers>(RUNTIME_TOKENS.RoutingWorkers)).start();
+        (await ctx.getAsync<DigestWorker>(RUNTIME_TOKENS.DigestWorker)).start();
       },
       stop: async () => {
         await (await ctx.getAsync<RoutingWorkers>(RUNTIME_TOKENS.RoutingWorkers)).stop(graceMs());
+        await (await ctx.getAsync<DigestWorker>(RUNTIME_TOKENS.DigestWorker)).stop(graceMs());
         await ctx.get<Pipelines>(RUNTIME_TOKENS.Pipelines).stop();
       },
     });
