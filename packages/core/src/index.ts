@@ -66,3 +66,4 @@ export { backoffDelay, backoffStep, backoffSchedule, backoffSpan, BACKOFF_JITTER
 export { replayDeadLetters, purgeDeadLetters, selectDeadLetters, type DeadLetterSelection } from './delivery/dead-letters.js';
 export { RuntimeMetrics } from './runtime/metrics.js';
 export { createLogger, type LoggerOptions } from './runtime/logger.js';
+export { CallerHistory, CALLERS_NAMESPACE, customerNumber, localDay, type CallerHistoryOptions } from './tracker/caller-history.js';

@@ -11,6 +11,7 @@ import { IngestServer } from '../http/server.js';
 import type { MountedSource } from '../http/ingest.js';
 import { Router, type RunnablePipeline } from '../pipeline/router.js';
 import { CallTracker } from '../tracker/call-tracker.js';
+import { CallerHistory } from '../tracker/caller-history.js';
 import { SinkWorker } from '../delivery/sink-worker.js';
 import { QueueWorker } from './queue-worker.js';
 import { routeBatch } from './route-batch.js';
@@ -103,7 +104,10 @@ export class Runtime {
       const emit = (derived: CallEvent[]) => {
         for (const event of derived) this.metrics.callOutcomes.inc({ outcome: event.type });
       };
-      const routing = { store, router, tracker: config.tracker.enabled ? tracker : undefined, logger: this.logger, onOutcomes: emit, afterWrite: this.afterWrite };
+      const callers = config.tracker.enabled
+        ? new CallerHistory(store, { callbackWindowMs: config.tracker.callbackWindowMs, timeZone: config.tracker.timeZone, logger: this.logger })
+        : undefined;
+      const routing = { store, router, tracker: config.tracker.enabled ? tracker : undefined, callers, logger: this.logger, onOutcomes: emit, afterWrite: this.afterWrite };
       this.routingWorker = new QueueWorker('routing', store.routing, (leases) => routeBatch(leases, routing), {
         concurrency: ROUTING_BATCHES, batchSize: ROUTING_BATCH_SIZE, leaseMs: this.leaseMs, logger: this.logger,
       });
