@@ -18,8 +18,9 @@ export { callbackNote, ordinal } from './display.js';
 
 /**
  * Posts one message per event to Slack, through an incoming webhook or the Web API
- * (`chat.postMessage`). Each delivery posts at most once: a redelivery of a delivery that Slack
- * already accepted is acknowledged without posting again.
+ * (`chat.postMessage`); with `threads` (Web API only), one thread per call ({@link ThreadedPoster}).
+ * Each delivery posts at most once: a redelivery of a delivery that Slack already accepted is
+ * acknowledged without posting again.
  */
 export class SlackSink implements Sink {
   private readonly renderer: MessageRenderer;

@@ -347,6 +347,7 @@ export class HubSpotEmulator {
   reset(): void {
     this.requests.length = 0;
     this.failures.length = 0;
+    this.slow.length = 0;
     this.callBudget = undefined;
     this.recent = [];
     this.recentSearches = [];
