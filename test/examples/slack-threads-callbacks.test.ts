@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Runtime } from '@callrelay/core';
 import { SlackEmulator } from '@callrelay/testkit';
 import { eventually } from '../support/callrelay-process.js';
+import { NATS_URL, describeWithNats, destroyPrefix, uniquePrefix } from '../support/nats.js';
 import { answeredCall, missedCall, post, startExample } from '../support/impactpbx-calls.js';
 
 /**
@@ -81,5 +82,35 @@ describe('example slack-threads-callbacks', function () {
       return c.every((t) => t.replies.length === 1 && t.message.via === 'chat.update') ? c : undefined;
     }, 20_000, 'both alerts answered in their threads');
     expect(threads.map((t) => t.replies[0]!.text.split(':')[0])).to.deep.equal(['Caller called again; answered by 1003 after 49 min 29 s', 'Caller called again; answered by 1003 after 29 min 29 s']);
+  });
+});
+
+describeWithNats('example slack-threads-callbacks on NATS, two nodes', function () {
+  this.timeout(90_000);
+  const cleanups: (() => Promise<unknown>)[] = [];
+  after(async () => { for (const c of cleanups.reverse()) await c().catch(() => undefined); });
+
+  it('the missed call comes in on one node, the callback on the other: still one message and its thread', async () => {
+    const slack = new SlackEmulator({ channels: [{ id: 'C0MISSED01', name: 'missed-calls' }] });
+    await slack.start();
+    cleanups.push(() => slack.stop());
+    const prefix = uniquePrefix('threads');
+    cleanups.push(() => destroyPrefix(prefix));
+    const env = { SLACK_BOT_TOKEN: SlackEmulator.DEFAULT_TOKEN, SLACK_API_URL: slack.apiUrl, SLACK_CHANNEL: 'missed-calls', IMPACT_TOKEN: 'impact-secret', SETTLE_MS: '0', TIME_ZONE: 'UTC' };
+    const store = `{ type: nats, servers: ["${NATS_URL}"], prefix: ${prefix}, ackWaitMs: 3000 }`;
+    const a = await startExample('slack-threads-callbacks', env, { store });
+    cleanups.push(() => a.runtime.stop());
+    const b = await startExample('slack-threads-callbacks', env, { store });
+    cleanups.push(() => b.runtime.stop());
+    const customer = '+35799611222';
+    await post(`${a.url}/hooks/impact?token=impact-secret`, missedCall({ ref: 'nats-in', customer, extension: '1001', startedAt: '2026-11-24T10:00:00Z' }));
+    await eventually(() => (slack.conversation('missed-calls').length === 1 ? true : undefined), 30_000, 'the missed-call alert');
+    await post(`${b.url}/hooks/impact?token=impact-secret`, answeredCall({ ref: 'nats-out', customer, extension: '1002', startedAt: '2026-11-24T10:05:00Z' }, 'outbound'));
+    const [thread] = await eventually(() => {
+      const c = slack.conversation('missed-calls');
+      return c[0]?.replies.length === 1 && c[0].message.via === 'chat.update' ? c : undefined;
+    }, 30_000, 'the reply and the update');
+    expect(slack.conversation('missed-calls')).to.have.length(1);
+    expect(thread!.replies[0]!.text).to.match(/^Called back by 1002 after 4 min 29 s/);
   });
 });

@@ -1,5 +1,6 @@
-import { Runtime, loadConfig } from '@callrelay/core';
+import { Runtime, parseConfig } from '@callrelay/core';
 import { pino } from 'pino';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundledRegistry } from '../../packages/cli/src/bundled.js';
 import { REPO_ROOT } from './callrelay-process.js';
@@ -52,10 +53,16 @@ export function answeredCall(call: ImpactCall, direction: 'inbound' | 'outbound'
   ];
 }
 
-/** A node of an example, in this process (the sources from src/), so that a test can stop it and start another on the same store. */
-export async function startExample(example: string, env: Record<string, string>): Promise<{ runtime: Runtime; url: string }> {
+/**
+ * A node of an example, in this process (the sources from src/), so that a test can stop it and
+ * start another on the same store. `store` replaces the example's `store:` block (a line of YAML
+ * flow mapping), e.g. to run it on NATS.
+ */
+export async function startExample(example: string, env: Record<string, string>, options: { store?: string } = {}): Promise<{ runtime: Runtime; url: string }> {
   const file = path.join(REPO_ROOT, 'examples', example, 'callrelay.yaml');
-  const config = await loadConfig(file, await bundledRegistry(() => undefined), { ...process.env, PORT: '0', ...env });
+  let text = readFileSync(file, 'utf8');
+  if (options.store) text = text.replace(/^store:\n(?: {2}.*\n)+/m, `store: ${options.store}\n`);
+  const config = await parseConfig(text, { file, registry: await bundledRegistry(() => undefined), env: { ...process.env, PORT: '0', ...env } });
   const runtime = new Runtime(config, { logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }) });
   const address = await runtime.start();
   return { runtime, url: `http://127.0.0.1:${address.port}` };
