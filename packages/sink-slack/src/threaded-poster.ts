@@ -1,4 +1,4 @@
-import { callKey, type CallEvent, type ConnectorContext, type DeliveryOutcome, type KeyValueStore } from '@callrelay/core';
+import type { CallEvent, ConnectorContext, DeliveryOutcome, KeyValueStore } from '@callrelay/core';
 import type { SlackBlock, SlackMessage } from './message.js';
 import { ThreadStore } from './thread-store.js';
 import type { WebApiPoster } from './web-api-poster.js';
@@ -33,7 +33,8 @@ export class ThreadedPoster {
   }
 
   async deliver(event: CallEvent, message: SlackMessage, deliveryId: string, signal: AbortSignal, now: number): Promise<DeliveryOutcome> {
-    const key = callKey(event);
+    // One call = one source and call id, as the call tracker folds them (docs/calls.md, rule 1).
+    const key = `${event.source}:${event.callId}`;
     const thread = await this.threads.find(key);
     if (!thread) {
       const posted = await this.poster.send('chat.postMessage', { message }, signal);
