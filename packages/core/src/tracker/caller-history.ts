@@ -106,6 +106,7 @@ export class CallerHistory {
     if (!returned.length) return [];
     const derived = returned.map((missed) => calledBackEvent(missed, event, startedAt));
     await this.store.append(derived);
+    for (const d of derived) this.options.logger.info({ call: `${d.source}:${d.callId}`, by: d.callback!.by, afterSeconds: d.callback!.afterSeconds }, 'missed call returned (called_back)');
     const by = new Map(derived.map((d) => [d.callback!.missedEventId, d.callback!.by ?? 'someone']));
     await this.change<MissedCall[]>(`missed/${number}`, [], this.options.callbackWindowMs, (list) => {
       if (!list.some((m) => by.has(m.eventId) && !m.calledBackBy)) return undefined;
