@@ -81,7 +81,7 @@ describe('example slack-threads-callbacks', function () {
       const c = slack.conversation('missed-calls');
       return c.every((t) => t.replies.length === 1 && t.message.via === 'chat.update') ? c : undefined;
     }, 20_000, 'both alerts answered in their threads');
-    expect(threads.map((t) => t.replies[0]!.text.split(':')[0])).to.deep.equal(['Caller called again; answered by 1003 after 49 min 29 s', 'Caller called again; answered by 1003 after 29 min 29 s']);
+    expect(threads.map((t) => t.replies[0]!.text!.split(':')[0])).to.deep.equal(['Caller called again; answered by 1003 after 49 min 29 s', 'Caller called again; answered by 1003 after 29 min 29 s']);
   });
 });
 
