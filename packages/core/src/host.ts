@@ -73,3 +73,4 @@ export { callInstant, callTimeZone, type WhenEnvironment } from './pipeline/filt
 export { filterStep, routeStep, CORE_STEP_TYPES, type PipelineEnvironment } from './pipeline/core-steps.js';
 export { digestEvent, digestQueueName, heldUntil, type HeldDelivery } from './pipeline/digest.js';
 export { DigestWorker, type DigestWorkerOptions } from './pipeline/digest-worker.js';
+export { CallerHistory, CALLERS_NAMESPACE, customerNumber, localDay, type CallerHistoryOptions } from './tracker/caller-history.js';

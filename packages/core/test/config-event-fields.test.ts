@@ -28,6 +28,8 @@ const sample: Required<CallEvent> = {
   details: { trunk: 'twilio', media: { mos: 4.2 } }, flags: ['voicemail'], call: summary, raw: { call_sid: 'leg-1', nested: { x: 1 } },
   route: { table: 'teams', key: '+14155550199', matched: true, team: 'sales' },
   digest: { pipeline: 'p', calendar: 'office', opensAt: '2026-11-25T08:00:00.000Z', count: 0, events: [] },
+  caller: { callsToday: 3, name: 'Jane Doe', contactUrl: 'https://app.hubspot.com/contacts/1/record/0-1/7', contactId: '7', contactSource: 'hubspot' },
+  callback: { via: 'outbound', missedEventId: 'evt-0', source: 'pbx', callId: 'call-2', by: '101', afterSeconds: 720 },
 };
 
 /** Leaf paths of a value, stopping at the free fields (`details`, `raw`) and at lists. */
@@ -50,11 +52,13 @@ function declaredKeys(interfaceName: string): string[] {
 }
 
 describe('config: the event fields `when` may name', () => {
-  it('the sample event sets every field the model declares (CallEvent, Party, SipInfo, CallSummary)', () => {
+  it('the sample event sets every field the model declares (CallEvent, Party, SipInfo, CallSummary, CallerContext, CallbackInfo)', () => {
     expect(Object.keys(sample)).to.have.members(declaredKeys('CallEvent'));
     expect(Object.keys(sample.from)).to.have.members(declaredKeys('Party'));
     expect(Object.keys(sample.sip)).to.have.members(declaredKeys('SipInfo'));
     expect(Object.keys(sample.call)).to.have.members(declaredKeys('CallSummary'));
+    expect(Object.keys(sample.caller!)).to.have.members(declaredKeys('CallerContext'));
+    expect(Object.keys(sample.callback!)).to.have.members(declaredKeys('CallbackInfo'));
   });
 
   it('CALL_EVENT_FIELDS has exactly the paths of a fully populated event', () => {

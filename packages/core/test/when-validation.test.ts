@@ -47,7 +47,7 @@ describe('config: when is checked against the canonical event', () => {
     const [value, field] = issues;
     // `{ type: mised, direcion: inbound }` starts at column 7 of line 10: `mised` at 15, `direcion` at 22.
     expect(value).to.include({ line: 10, column: 15, path: 'pipelines.p.when.type', code: 'CONFIG_WHEN_UNKNOWN_VALUE', found: 'string "mised"', hint: 'did you mean "missed"?' });
-    expect(value!.expected).to.equal('one of started, ringing, answered, transferred, ended, recording, missed, completed, unknown');
+    expect(value!.expected).to.equal('one of started, ringing, answered, transferred, ended, recording, missed, completed, called_back, unknown');
     expect(field).to.include({ line: 10, column: 22, path: 'pipelines.p.when.direcion', code: 'CONFIG_WHEN_UNKNOWN_FIELD', hint: 'did you mean "direction"?' });
     for (const path of ['type', 'direction', 'from.{raw, e164, extension, kind, name}', 'call.{legs, rang', 'details.<any key>', 'raw.<any key>']) expect(field!.expected).to.include(path);
     expect(formatIssue(value!)).to.match(/^when\.yaml:10:15: pipelines\.p\.when\.type: unknown type "mised" \(expected one of started, .*\) \[CONFIG_WHEN_UNKNOWN_VALUE\]\n {4}hint: did you mean "missed"\?$/);

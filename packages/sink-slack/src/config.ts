@@ -30,6 +30,12 @@ export const slackConfig = z.object({
     description: 'Time zone of the times in messages (IANA name).',
     examples: ['Europe/Berlin'],
   }),
+  threads: z.boolean().default(false).meta({
+    description: 'Web API only: one Slack thread per call. The first message of a call starts it; later events of the call (its recording, a `called_back` event) are posted as replies in it. The call → message mapping is kept in the store (7 days). An incoming webhook cannot thread (it returns no message ts): there this is ignored with a warning at start.',
+  }),
+  updateParent: z.boolean().default(true).meta({
+    description: 'With `threads`: a `called_back` event also updates the call\'s first message (`chat.update`) with a note such as "Called back by Alice after 12 min".',
+  }),
 }).superRefine((config, ctx) => {
   if (config.webhookUrl === undefined && config.token === undefined) {
     ctx.addIssue({ code: 'custom', path: [], message: 'set webhookUrl (incoming webhook) or token and channel (Web API)' });

@@ -38,8 +38,12 @@ export function defaultText(event: CallEvent, d: CallDisplay): string {
   const to = d.calledName || d.calledNumber ? ` to ${d.called}` : '';
   switch (event.type) {
     case 'missed':
-      parts.push(`${d.title} from ${d.caller}${to}`);
+      parts.push(`${d.title} from ${d.contactName ? `${d.contactName}, ` : ''}${d.caller}${to}`);
       if (d.rang) parts.push(`rang ${d.rang}`);
+      if (d.repeatCaller) parts.push(d.repeatCaller);
+      break;
+    case 'called_back':
+      parts.push(`${d.callbackNote ?? d.title}: ${d.contactName ? `${d.contactName}, ` : ''}${d.caller}`);
       break;
     case 'completed':
       parts.push(event.direction === 'outbound' ? `${d.title}: ${d.agent ?? d.caller} called ${d.called}` : `${d.title}: ${d.caller}${to}`);
@@ -64,9 +68,12 @@ export function defaultBlocks(event: CallEvent, d: CallDisplay): SlackBlock[] {
   const outbound = event.direction === 'outbound';
   const callerNumber = (outbound ? d.callerNumber : d.callerLink) ?? 'unknown number';
   const calledNumber = (outbound ? d.calledLink : d.calledNumber) ?? 'unknown number';
-  const fields = [mrkdwn(`*Caller*\n${d.callerName ? `${d.callerName}\n` : ''}${callerNumber}`)];
+  const contact = d.contactLink && d.contactName !== d.callerName ? `${d.contactLink}\n` : '';
+  const fields = [mrkdwn(`*Caller*\n${contact}${d.callerName ? `${d.callerName}\n` : ''}${callerNumber}`)];
   if (d.calledName || d.calledNumber) fields.push(mrkdwn(`*Called*\n${d.calledName ? `${d.calledName}\n` : ''}${calledNumber}`));
-  if (event.type === 'completed' || event.type === 'answered') {
+  if (event.type === 'called_back') {
+    if (d.agent) fields.push(mrkdwn(`*${event.callback?.via === 'inbound' ? 'Answered by' : 'Called back by'}*\n${d.agent}`));
+  } else if (event.type === 'completed' || event.type === 'answered') {
     if (d.agent) fields.push(mrkdwn(`*Answered by*\n${d.agent}`));
   } else if (d.rang) {
     fields.push(mrkdwn(`*${event.type === 'missed' ? 'Rang' : 'Extension'}*\n${d.rang}`));
@@ -79,6 +86,8 @@ export function defaultBlocks(event: CallEvent, d: CallDisplay): SlackBlock[] {
     { type: 'header', text: { type: 'plain_text', text: truncate(`${event.type === 'missed' ? ':telephone_receiver: ' : ''}${d.title}`, HEADER_MAX), emoji: true } },
     { type: 'section', fields },
   ];
+  const notes = [d.callbackNote, d.repeatCaller && `:repeat: ${d.repeatCaller}`].filter((n): n is string => Boolean(n));
+  if (notes.length) blocks.push({ type: 'section', text: mrkdwn(notes.join('\n')) });
   if (d.recordingUrl) blocks.push({ type: 'section', text: mrkdwn(`<${d.recordingUrl}|Listen to the recording>`) });
   else if (d.recordingText) blocks.push({ type: 'section', text: mrkdwn(`*Recording* (not linked: not a plain http(s) URL)\n${d.recordingText}`) });
   const context = [d.callBack ? `Call back: ${d.callBack}` : undefined, `${d.source} (${d.platform})`, `call ${d.callId}`]

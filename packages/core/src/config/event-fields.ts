@@ -1,7 +1,7 @@
 import { WEEKDAYS } from '../calendar/schema.js';
 import {
   CALL_DIRECTIONS, CALL_EVENT_TYPES, CALL_OUTCOMES,
-  type CallEvent, type CallSummary, type Party, type SipInfo,
+  type CallEvent, type CallSummary, type CallbackInfo, type CallerContext, type Party, type SipInfo,
 } from '../model/call-event.js';
 
 /**
@@ -42,6 +42,14 @@ const CALL_SUMMARY_FIELDS = {
   legs: strings, rang: strings, answeredBy: string, transfers: number, recordingUrls: strings, eventCount: number,
 } as const satisfies FieldsOf<CallSummary>;
 
+const CALLER_FIELDS = {
+  callsToday: number, name: string, contactUrl: string, contactId: string, contactSource: string,
+} as const satisfies FieldsOf<CallerContext>;
+
+const CALLBACK_FIELDS = {
+  via: { kind: 'enum', values: ['outbound', 'inbound'] }, missedEventId: string, source: string, callId: string, by: string, afterSeconds: number,
+} as const satisfies FieldsOf<CallbackInfo>;
+
 /**
  * The fields of {@link CallEvent} that a pipeline's `when` may name: the one list `callrelay
  * validate` checks keys and values against. Adding a field to `CallEvent` without adding it here
@@ -77,6 +85,8 @@ export const CALL_EVENT_FIELDS = {
   details: { kind: 'free' },
   flags: strings,
   call: { kind: 'object', fields: CALL_SUMMARY_FIELDS },
+  caller: { kind: 'object', fields: CALLER_FIELDS },
+  callback: { kind: 'object', fields: CALLBACK_FIELDS },
   raw: { kind: 'free' },
   route: { kind: 'free' },
   digest: { kind: 'free' },

@@ -143,6 +143,8 @@ export const trackerSchema = z.object({
   callTimeoutMs: z.number().int().min(1000).default(4 * 3600_000).meta({ description: 'A call with no event for this long is closed (an answered call gets its `completed` summary, flagged `timed-out`).' }),
   settleMs: z.number().int().min(0).max(600_000).default(2000).meta({ description: 'After a call ends, wait this long for late or out-of-order events before deciding `missed` or `completed`. 0 decides at once.' }),
   quietMs: z.number().int().min(1000).max(600_000).default(20_000).meta({ description: "When every agent the call was offered to has ended unanswered and the caller's leg reports nothing for this long, the call is missed (platforms such as jambonz with answerOnBridge send no end for the caller's leg). Raise it for applications that wait longer between dial attempts. See docs/calls.md." }),
+  callbackWindowMs: z.number().int().min(60_000).max(30 * 86_400_000).default(86_400_000).meta({ description: 'A missed call counts as returned (`called_back` event) when the number is reached within this long: an answered outbound call to it, or its caller calling again and being answered. Default 24 h. See docs/threads-and-callbacks.md.' }),
+  timeZone: ianaTimeZone.default('UTC').meta({ description: 'The zone whose calendar days `caller.callsToday` (repeat callers) counts in (IANA name).', examples: ['Europe/Berlin'] }),
 }).strict();
 
 export const backlogSchema = z.object({

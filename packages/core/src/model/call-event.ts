@@ -13,13 +13,14 @@ export const CALL_EVENT_TYPES = [
   'recording',    // a recording became available (`recordingUrl`)
   'missed',       // tracker: an inbound call ended without anyone answering (one per call)
   'completed',    // tracker: an answered call ended; the summary of the call (one per call)
+  'called_back',  // tracker: a missed call was returned (an answered outbound call to its number, or the caller called again and was answered)
   'unknown',      // the platform sent something that could not be classified; kept and flagged
 ] as const;
 /** One of {@link CALL_EVENT_TYPES}. */
 export type CallEventType = (typeof CALL_EVENT_TYPES)[number];
 
 /** Event types that only the call tracker emits. */
-export const CALL_OUTCOME_TYPES = ['missed', 'completed'] as const satisfies readonly CallEventType[];
+export const CALL_OUTCOME_TYPES = ['missed', 'completed', 'called_back'] as const satisfies readonly CallEventType[];
 
 /** Which way a call goes, seen from the business. */
 export const CALL_DIRECTIONS = ['inbound', 'outbound', 'internal', 'unknown'] as const;
@@ -123,6 +124,14 @@ export interface CallEvent {
   flags?: string[];
   /** For tracker outcomes: the summary of the whole call. */
   call?: CallSummary;
+  /**
+   * What is known about the customer beyond the call itself: how often the number called today
+   * (set when an inbound call's outcome is routed), and a CRM contact (set by an enrichment
+   * transform such as `hubspot-contact`). See docs/threads-and-callbacks.md and docs/enrichment.md.
+   */
+  caller?: CallerContext;
+  /** For `called_back` events: which missed call was returned, how and when. */
+  callback?: CallbackInfo;
   /** The payload as received (parsed body; form bodies as an object of strings). */
   raw: unknown;
   /**
@@ -137,21 +146,25 @@ export interface CallEvent {
 
 /** What a routing table lookup set on an event (see {@link CallEvent.route}). */
 export interface RouteMatch {
+  /** The routing table looked up (`routes.<table>`). */
   table: string;
   /** The value looked up (the called number, E.164 when it could be derived). */
   key?: string;
   /** False when no row matched and the table's `default` applied. */
   matched: boolean;
+  /** The matched row's (or the default row's) own fields: `team`, `slackChannel`, `hubspotOwner`... */
   [field: string]: string | number | boolean | undefined;
 }
 
 /** The calls a digest lists (see {@link CallEvent.digest}). */
 export interface DigestSummary {
+  /** The pipeline whose `digest` held the calls. */
   pipeline: string;
   /** The business hours whose opening released the digest. */
   calendar: string;
   /** When they opened (ISO 8601, UTC). */
   opensAt: string;
+  /** How many events the digest lists. */
   count: number;
   /** The held events, oldest call first, as the pipeline's transforms left them. */
   events: CallEvent[];
@@ -173,8 +186,41 @@ export interface CallSummary {
   eventCount: number;
 }
 
+/** What is known about the customer of a call (see {@link CallEvent.caller}). */
+export interface CallerContext {
+  /**
+   * Inbound calls from this number (E.164) this local day, this one included: `3` on the third
+   * (days in `tracker.timeZone`). Set on the `missed` and `completed` events of inbound calls.
+   */
+  callsToday?: number;
+  /** The contact's name in the CRM that an enrichment step found for the number. */
+  name?: string;
+  /** A link to that contact in the CRM (an http(s) URL). */
+  contactUrl?: string;
+  /** The contact's id in the CRM. */
+  contactId?: string;
+  /** Which enrichment step found the contact (`hubspot`). */
+  contactSource?: string;
+}
+
+/** How a missed call was returned (see {@link CallEvent.callback}). */
+export interface CallbackInfo {
+  /** `outbound`: someone called the number back and was answered; `inbound`: the caller called again and was answered. */
+  via: 'outbound' | 'inbound';
+  /** The id of the `missed` event this returns. */
+  missedEventId: string;
+  /** The source of the call that returned it. */
+  source: string;
+  /** The call id of the call that returned it. */
+  callId: string;
+  /** Who answered or placed the returning call (extension or agent name), when known. */
+  by?: string;
+  /** Seconds from the missed call's end to the start of the returning call. */
+  afterSeconds: number;
+}
+
 /** What a source's parser returns; the core adds identity, timestamps and E.164 forms. */
-export interface CallEventDraft extends Omit<CallEvent, 'id' | 'source' | 'platform' | 'receivedAt' | 'occurredAt' | 'direction' | 'clock'> {
+export interface CallEventDraft extends Omit<CallEvent, 'id' | 'source' | 'platform' | 'receivedAt' | 'occurredAt' | 'direction' | 'clock' | 'caller' | 'callback'> {
   /** When the step happened; the core falls back to the time of receipt. */
   occurredAt?: string;
   /** The direction, when the parser knows it; `unknown` otherwise. */

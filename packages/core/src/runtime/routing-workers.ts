@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CallEvent } from '../model/call-event.js';
 import type { Store } from '../store/store.js';
 import type { CallTracker } from '../tracker/call-tracker.js';
+import type { CallerHistory } from '../tracker/caller-history.js';
 import type { Pipelines } from './pipelines.js';
 import type { RuntimeMetrics } from './metrics.js';
 import { QueueWorker } from './queue-worker.js';
@@ -21,16 +22,16 @@ export class RoutingWorkers {
     store: Store,
     pipelines: Pipelines,
     tracker: CallTracker,
-    options: { trackCalls: boolean; leaseMs: number; logger: Logger; metrics: RuntimeMetrics; afterWrite?: (point: string) => void },
+    options: { trackCalls: boolean; callers?: CallerHistory; leaseMs: number; logger: Logger; metrics: RuntimeMetrics; afterWrite?: (point: string) => void },
   ) {
-    const { logger, metrics, afterWrite, leaseMs, trackCalls } = options;
+    const { logger, metrics, afterWrite, leaseMs, trackCalls, callers } = options;
     const onOutcomes = (derived: CallEvent[]) => {
       for (const event of derived) metrics.callOutcomes.inc({ outcome: event.type });
     };
     // Call-level events enter the log like any other (the tracker writes them with the call's
     // state), so they are routed (and replayable) the same way. The router is read per batch:
     // a reload's pipelines take over between batches.
-    const deps = { store, tracker: trackCalls ? tracker : undefined, logger, onOutcomes, afterWrite, get router() { return pipelines.router; } };
+    const deps = { store, tracker: trackCalls ? tracker : undefined, callers: trackCalls ? callers : undefined, logger, onOutcomes, afterWrite, get router() { return pipelines.router; } };
     this.routing = new QueueWorker('routing', store.routing, (leases) => routeBatch(leases, deps), {
       concurrency: ROUTING_BATCHES, batchSize: ROUTING_BATCH_SIZE, leaseMs, logger,
     });

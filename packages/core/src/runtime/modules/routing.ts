@@ -5,6 +5,7 @@ import type { PluginHost } from '../../plugin/host.js';
 import type { Store } from '../../store/store.js';
 import { TOKENS, type Clock } from '../../plugin/tokens.js';
 import { CallTracker } from '../../tracker/call-tracker.js';
+import { CallerHistory } from '../../tracker/caller-history.js';
 import { DigestWorker } from '../../pipeline/digest-worker.js';
 import { RUNTIME_TOKENS } from '../tokens.js';
 import { Pipelines } from '../pipelines.js';
@@ -40,9 +41,15 @@ export const routingModule = new ContainerModule(({ bind, onActivation }) => {
   bind(RUNTIME_TOKENS.RoutingWorkers).toDynamicValue(async (ctx) => {
     const config = ctx.get<ResolvedConfig>(RUNTIME_TOKENS.Config);
     const options = ctx.get<RuntimeOptions>(RUNTIME_TOKENS.Options);
+    const store = await ctx.getAsync<Store>(TOKENS.Store);
     return new RoutingWorkers(
-      await ctx.getAsync<Store>(TOKENS.Store), ctx.get<Pipelines>(RUNTIME_TOKENS.Pipelines), await ctx.getAsync<CallTracker>(RUNTIME_TOKENS.CallTracker), {
-        trackCalls: config.tracker.enabled, leaseMs: options.routingLeaseMs ?? LEASE_MS, logger: ctx.get<Logger>(TOKENS.Logger),
+      store, ctx.get<Pipelines>(RUNTIME_TOKENS.Pipelines), await ctx.getAsync<CallTracker>(RUNTIME_TOKENS.CallTracker), {
+        trackCalls: config.tracker.enabled,
+        // Repeat callers and callbacks, from the outcomes the tracker derives.
+        callers: config.tracker.enabled ? new CallerHistory(store, {
+          callbackWindowMs: config.tracker.callbackWindowMs, timeZone: config.tracker.timeZone, logger: ctx.get<Logger>(TOKENS.Logger),
+        }) : undefined,
+        leaseMs: options.routingLeaseMs ?? LEASE_MS, logger: ctx.get<Logger>(TOKENS.Logger),
         metrics: ctx.get<RuntimeMetrics>(RUNTIME_TOKENS.RuntimeMetrics), afterWrite: options.afterWrite,
       });
   }).inSingletonScope();
