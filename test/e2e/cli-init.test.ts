@@ -35,6 +35,13 @@ describe('callrelay init', function () {
     expect((await runCli(['init', '--source', 'asterisk', '--sink', 'csv', '--dir', path.join(root, 'no-tty')])).code).to.equal(2);
   });
 
+  it('--env: a file that cannot be read is a usage error (exit 2), named', async () => {
+    const missing = path.join(root, 'no-such.env');
+    const result = await runCli(['validate', 'examples/quickstart/callrelay.yaml', '--env', missing]);
+    expect(result.code).to.equal(2);
+    expect(result.stderr).to.include(`cannot read --env ${missing}`);
+  });
+
   describe('the printed next steps work as printed (jambonz -> csv)', () => {
     const dir = path.join(root, 'steps');
     let node: CallrelayProcess | undefined;
@@ -43,7 +50,7 @@ describe('callrelay init', function () {
     it('runs, takes the printed curl line and the printed replay, and writes the rows', async function () {
       const init = await runCli(['init', '--source', 'jambonz', '--sink', 'csv', '--dir', dir]);
       expect(init.code).to.equal(0);
-      node = await startNode([CLI, 'run', path.join(dir, 'callrelay.yaml'), '--env-file', path.join(dir, '.env')], { PORT: '0' });
+      node = await startNode([CLI, 'run', path.join(dir, 'callrelay.yaml'), '--env', path.join(dir, '.env')], { PORT: '0' });
       const port = new URL(node.url).port;
       const atPort = (line: string) => line.replace('127.0.0.1:8080', `127.0.0.1:${port}`);
       const curl = /^\s+(curl .*)$/m.exec(init.stdout)?.[1];

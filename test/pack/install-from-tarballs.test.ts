@@ -101,12 +101,12 @@ describe('installing from packed tarballs (npm pack, an empty folder outside the
 
     it('npx callrelay init, validate, run: a webhook in, a row out, and a recorded call replayed by name', async () => {
       const init = await ok('npx', ['callrelay', 'init', '--source', 'jambonz', '--sink', 'csv'], { cwd: app });
-      expect(init.stdout).to.include('npx callrelay validate callrelay.yaml --env-file .env');
-      const validate = await ok('npx', ['callrelay', 'validate', 'callrelay.yaml', '--env-file', '.env'], { cwd: app });
+      expect(init.stdout).to.include('npx callrelay validate callrelay.yaml --env .env');
+      const validate = await ok('npx', ['callrelay', 'validate', 'callrelay.yaml', '--env', '.env'], { cwd: app });
       expect(validate.stdout).to.include('callrelay.yaml is valid');
 
       // Its own process group: npx, the shell it starts and node all get the SIGTERM.
-      node = spawn('npx', ['callrelay', 'run', 'callrelay.yaml', '--env-file', '.env'], {
+      node = spawn('npx', ['callrelay', 'run', 'callrelay.yaml', '--env', '.env'], {
         cwd: app, detached: true, env: { ...CLEAN_ENV, PORT: '0', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
 import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
@@ -9,16 +10,19 @@ import { initCommand } from './commands/init.js';
 import { loadEnvFileOrFail } from './env-file.js';
 import { SINK_TYPES, SOURCE_TYPES } from './init/templates.js';
 
+// The package's own version (dist/ and src/ both sit next to package.json), which lerna bumps on release.
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 /** The `callrelay` command line. */
 export function buildProgram(): Command {
   const program = new Command('callrelay')
     .description('Turns telephony webhooks into actions in business tools.')
-    .version('0.1.0')
+    .version(version)
     .showHelpAfterError()
     .exitOverride()
-    .option('--env-file <file>', 'read environment variables (KEY=value lines, e.g. the .env of callrelay init) before the command; variables already set win')
+    .option('--env <file>', 'read environment variables (KEY=value lines, e.g. the .env of callrelay init) before the command; variables already set win')
     .hook('preAction', (command) => {
-      const file = command.opts<{ envFile?: string }>().envFile;
+      const file = command.opts<{ env?: string }>().env;
       if (file) loadEnvFileOrFail(file);
     });
 

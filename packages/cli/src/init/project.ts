@@ -32,8 +32,8 @@ function pipelineFile(source: SourceTemplate, sink: SinkTemplate): string {
   const sourceId = idOf(source.yaml);
   return `# callrelay pipeline: ${source.type} -> ${sink.type}, written by \`callrelay init\`.
 # Reference: https://github.com/callrelay/callrelay/blob/main/docs/configuration.md
-# Every \${VAR} is read from the environment (callrelay run callrelay.yaml --env-file .env);
-# \${VAR:-default} has a default. Check the file with: callrelay validate callrelay.yaml --env-file .env
+# Every \${VAR} is read from the environment (callrelay run callrelay.yaml --env .env);
+# \${VAR:-default} has a default. Check the file with: callrelay validate callrelay.yaml --env .env
 
 server:
   # 0.0.0.0 to accept webhooks from other machines (behind a TLS proxy).
@@ -62,8 +62,8 @@ ${sink.when ? `    when:\n      ${sink.when}\n` : ''}    to: [${sink.id}]
 
 function envFile(variables: EnvVariable[], values: Record<string, string> | undefined): string {
   const lines = values
-    ? ['# Secrets of callrelay.yaml, read with --env-file .env (variables set in the environment win).', '# Keep this file out of version control.']
-    : ['# Every variable callrelay.yaml reads. Copy to .env (callrelay init wrote one with generated', '# secrets) and pass it with --env-file .env; variables set in the environment win.'];
+    ? ['# Secrets of callrelay.yaml, read with --env .env (variables set in the environment win).', '# Keep this file out of version control.']
+    : ['# Every variable callrelay.yaml reads. Copy to .env (callrelay init wrote one with generated', '# secrets) and pass it with --env .env; variables set in the environment win.'];
   for (const v of variables) {
     lines.push('', `# ${v.description}`);
     // A setting with a default in callrelay.yaml is shown commented out: copying the file changes nothing.
@@ -108,8 +108,8 @@ export function initProject(source: SourceTemplate, sink: SinkTemplate, options:
   const nextSteps = [
     ...(options.dir === '.' ? [] : [`cd ${shellQuote(options.dir)}`]),
     ...(toFill.length ? [`fill in ${toFill.join(', ')} in .env`] : []),
-    `${cmd} validate callrelay.yaml --env-file .env`,
-    `${cmd} run callrelay.yaml --env-file .env`,
+    `${cmd} validate callrelay.yaml --env .env`,
+    `${cmd} run callrelay.yaml --env .env`,
     ...(curl ? [`in another terminal, post a recorded ${source.type} webhook:\n     ${curl}`] : []),
     ...(source.replay ? [`a whole call, request by request: ${cmd} replay ${source.replay.fixture} --to ${url} ${source.replay.auth(env)}`] : []),
     `result: ${sink.resultStep}`,
