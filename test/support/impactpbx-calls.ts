@@ -7,7 +7,7 @@ import { REPO_ROOT } from './callrelay-process.js';
 
 /**
  * ImpactPBX webhooks of whole calls, written the way the recorded fixtures are
- * (packages/testkit/fixtures/impactpbx): the call's times are the platform's, so a test says when a
+ * (packages/fixtures/webhooks/impactpbx): the call's times are the platform's, so a test says when a
  * call happened (a callback 12 minutes after a missed call) without waiting for it.
  */
 export interface ImpactCall {
