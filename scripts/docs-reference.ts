@@ -1,7 +1,9 @@
 /**
  * Regenerates the config reference tables in docs/connectors/<type>.md from the connectors' own
- * schemas (between `<!-- config-reference:start -->` and `<!-- config-reference:end -->`), and the
- * truth table of docs/calls.md from the testkit's tagged fixtures (between
+ * schemas (between `<!-- config-reference:start -->` and `<!-- config-reference:end -->`), those of
+ * the core's own sections in docs/configuration.md from the core's schema (between
+ * `<!-- config-reference:<section>:start -->` and `<!-- config-reference:<section>:end -->`), and the
+ * truth table of docs/calls.md from the tagged fixtures of @callrelay/fixtures (between
  * `<!-- truth-table:start -->` and `<!-- truth-table:end -->`).
  *   npm run docs            # rewrite
  *   npm run docs -- --check # exit 1 when a page is out of date (run by the test suite)
@@ -9,13 +11,15 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configReferenceMarkdown } from '@callrelay/core';
-import { loadFixtures, truthTableMarkdown } from '@callrelay/testkit';
+import { configReferenceMarkdown, coreSectionReferenceMarkdown, type CoreConfigSection } from '@callrelay/core/host';
+import { loadFixtures, truthTableMarkdown } from '@callrelay/fixtures';
 import { bundledRegistry } from '@callrelay/cli';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const START = '<!-- config-reference:start -->';
 const END = '<!-- config-reference:end -->';
+/** The core's sections whose tables docs/configuration.md shows. */
+const CORE_SECTIONS: readonly CoreConfigSection[] = ['delivery', 'server', 'tracker', 'backlog'];
 
 export async function outdatedPages(write: boolean): Promise<string[]> {
   const registry = await bundledRegistry(() => undefined);
@@ -32,6 +36,12 @@ export async function outdatedPages(write: boolean): Promise<string[]> {
       if (write) writeFileSync(page, updated);
       else problems.push(`docs/connectors/${definition.type}.md: config reference out of date (run npm run docs)`);
     }
+  }
+  for (const section of CORE_SECTIONS) {
+    problems.push(...replaceBetween(
+      path.join(root, 'docs', 'configuration.md'), `<!-- config-reference:${section}:start -->`, `<!-- config-reference:${section}:end -->`,
+      coreSectionReferenceMarkdown(section), write,
+    ));
   }
   problems.push(...replaceBetween(
     path.join(root, 'docs', 'calls.md'), '<!-- truth-table:start -->', '<!-- truth-table:end -->',

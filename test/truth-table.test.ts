@@ -1,7 +1,8 @@
 import { describe, it, after } from 'mocha';
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { RuntimeMetrics, ingestWebhook, type CallEvent, type SourceDefinition } from '@callrelay/core';
+import { type CallEvent, type SourceDefinition } from '@callrelay/core';
+import { RuntimeMetrics, ingestWebhook } from '@callrelay/core/host';
 import {
   MemoryStore, expectFixtureOutcomes, loadFixtures, shuffled, testContext, trackCalls, truthTableCells,
   webhookFromFixture, expectedOutcomeText, type WebhookFixture,

@@ -62,7 +62,7 @@ describe('callrelay validate', function () {
     expect(result.stderr).to.match(/2 errors in .*when-typo\.yaml:/);
     expect(result.stderr).to.include(
       'when-typo.yaml:11:19: pipelines.missed.when.type: unknown type "mised" '
-      + '(expected one of started, ringing, answered, transferred, ended, recording, missed, completed, unknown, found string "mised") [CONFIG_WHEN_UNKNOWN_VALUE]\n'
+      + '(expected one of started, ringing, answered, transferred, ended, recording, missed, completed, called_back, unknown, found string "mised") [CONFIG_WHEN_UNKNOWN_VALUE]\n'
       + '    hint: did you mean "missed"?',
     );
     const field = /when-typo\.yaml:11:26: pipelines\.missed\.when\.direcion: unknown event field "direcion" \(expected (.*)\) \[CONFIG_WHEN_UNKNOWN_FIELD\]\n {4}hint: did you mean "direction"\?/.exec(result.stderr);

@@ -22,9 +22,9 @@ describe('examples: missed calls to Slack, call logging in HubSpot', function ()
       PORT: '0', CALLRELAY_DB: path.join(dir, 'db.sqlite'), SLACK_WEBHOOK_URL: slack.webhookUrl('alerts'), CX_TOKEN: 'cx-secret', PBX_COUNTRY: 'TR', LOG_LEVEL: 'warn',
     });
     cleanups.push(() => node.kill('SIGTERM'));
-    const cx = await runCli(['replay', 'packages/testkit/fixtures/3cx', '--to', `${node.url}/hooks/pbx?token=cx-secret`, '--speed', '50']);
+    const cx = await runCli(['replay', 'packages/fixtures/webhooks/3cx', '--to', `${node.url}/hooks/pbx?token=cx-secret`, '--speed', '50']);
     expect(cx.code, cx.stdout).to.equal(0);
-    const jz = await runCli(['replay', 'packages/testkit/fixtures/jambonz', '--to', `${node.url}/hooks/jambonz`, '--basic', 'jambonz:quickstart', '--speed', '50']);
+    const jz = await runCli(['replay', 'packages/fixtures/webhooks/jambonz', '--to', `${node.url}/hooks/jambonz`, '--basic', 'jambonz:quickstart', '--speed', '50']);
     expect(jz.code, jz.stdout).to.equal(0);
 
     const missedScenarios = [...loadFixtures('3cx'), ...loadFixtures('jambonz')].filter((f) => f.expectOutcomes?.missed);
@@ -52,7 +52,7 @@ describe('examples: missed calls to Slack, call logging in HubSpot', function ()
       IMPACT_TOKEN: 'impact-secret', LOG_LEVEL: 'warn',
     });
     cleanups.push(() => node.kill('SIGTERM'));
-    const fixture = path.join('packages/testkit/fixtures/impactpbx/outbound-answered.json');
+    const fixture = path.join('packages/fixtures/webhooks/impactpbx/outbound-answered.json');
     const first = await runCli(['replay', fixture, '--to', `${node.url}/hooks/impact?token=impact-secret`, '--speed', '50']);
     expect(first.code, first.stdout).to.equal(0);
     await eventually(() => (hubspot.calls.length >= 1 ? true : undefined), 30_000, 'a HubSpot call');

@@ -16,7 +16,7 @@ describe('quickstart (README command 1)', function () {
   const auth = { authorization: basicAuth('jambonz', 'quickstart') };
 
   before(async () => {
-    node = await startCallrelay('examples/quickstart/callrelay.yaml', { PORT: '0', CALLRELAY_DB: path.join(dir, 'q.db'), CSV_PATH: csv });
+    node = await startCallrelay('examples/quickstart/callrelay.yaml', { PORT: '0', ADMIN_PORT: '0', CALLRELAY_DB: path.join(dir, 'q.db'), CSV_PATH: csv });
   });
   after(async () => {
     const code = await node?.kill('SIGTERM');
@@ -28,7 +28,8 @@ describe('quickstart (README command 1)', function () {
 
   it('prints where it listens and a curl line for a sample webhook', () => {
     expect(node.stderr()).to.match(/callrelay listening on http:\/\/127\.0\.0\.1:\d+/);
-    expect(node.stderr()).to.match(/curl -u 'jambonz:PASSWORD' -H 'content-type: application\/json' -d '\{.*call_sid/);
+    // The password as the file reads it (start-banner.test.ts runs such lines): never the value itself.
+    expect(node.stderr()).to.match(/curl -sS --fail-with-body -H "content-type: application\/json" -u "jambonz:\$\{JAMBONZ_PASSWORD:-quickstart\}" --data-binary '\{.*call_sid/);
   });
 
   it('writes CSV rows for the seed 000 and 001 example bodies', async () => {
@@ -83,12 +84,14 @@ describe('quickstart (README command 1)', function () {
     expect(readFileSync(csv, 'utf8')).to.not.include('never-stored');
   });
 
-  it('exposes Prometheus metrics for received, accepted and rejected webhooks', async () => {
-    const text = await (await fetch(`${node.url}/metrics`)).text();
+  it('exposes Prometheus metrics for received, accepted and rejected webhooks on the admin listener, not on the public port', async () => {
+    expect((await fetch(`${node.url}/metrics`)).status).to.equal(404);
+    const text = await (await fetch(`${node.adminUrl()}/metrics`)).text();
     expect(text).to.match(/callrelay_webhooks_received_total\{source="jambonz"\} \d+/);
     expect(text).to.match(/callrelay_webhooks_rejected_total\{source="jambonz",reason="unauthorized"\} 2/);
     expect(text).to.match(/callrelay_webhooks_rejected_total\{source="jambonz",reason="too_large"\} 1/);
     expect(text).to.match(/callrelay_deliveries_total\{sink="calls-csv",outcome="delivered"\} \d+/);
     expect((await fetch(`${node.url}/readyz`)).status).to.equal(200);
+    expect(await (await fetch(`${node.adminUrl()}/readyz`)).json()).to.deep.include({ ready: true, status: 'ready' });
   });
 });

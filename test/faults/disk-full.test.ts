@@ -48,6 +48,7 @@ describe('faults: the disk full under the store and the CSV sink (SQLite)', func
     const config = path.join(work, 'callrelay.yaml');
     writeFileSync(config, [
       'server: { port: 0 }',
+      'admin: { port: 0 }',
       `store: { type: sqlite, path: "${db}" }`,
       'tracker: { settleMs: 300 }',
       'sources:',
@@ -105,7 +106,7 @@ describe('faults: the disk full under the store and the CSV sink (SQLite)', func
       expect(withoutRetryAfter, '503 answers without Retry-After').to.equal(0);
       expect(node.child.exitCode, 'the node keeps running on a full disk').to.equal(null);
       expect((await fetch(`${node.url}/healthz`)).status).to.equal(200);
-      const sinkRetries = await metricValue(node.url, 'callrelay_deliveries_total', { sink: 'log', outcome: 'retry' });
+      const sinkRetries = await metricValue(node.adminUrl(), 'callrelay_deliveries_total', { sink: 'log', outcome: 'retry' });
 
       await disk.free(pid);
       const freed = Date.now();

@@ -34,6 +34,7 @@ describe('faults: a sink outage (503, then connections refused, then back)', fun
     const config = path.join(dir, 'callrelay.yaml');
     writeFileSync(config, [
       'server: { port: 0 }',
+      'admin: { port: 0 }',
       'store: { type: sqlite, path: store.db }',
       'tracker: { enabled: false }',
       'sources:',
@@ -86,7 +87,7 @@ describe('faults: a sink outage (503, then connections refused, then back)', fun
       await postPhase('while-refused');
       await eventually(csvHasAll, 20_000, 'the CSV sink to go on while the webhook sink refuses connections');
       await new Promise((r) => setTimeout(r, Math.max(0, refusedStart + PHASE_MS - Date.now())));
-      const retriesDuringOutage = await metricValue(node.url, 'callrelay_deliveries_total', { sink: 'hook', outcome: 'retry' });
+      const retriesDuringOutage = await metricValue(node.adminUrl(), 'callrelay_deliveries_total', { sink: 'hook', outcome: 'retry' });
       const pendingAtRecovery = PER_PHASE * 3 - deliveredLegs().size;
 
       receiver.mode = 'up';
@@ -98,7 +99,7 @@ describe('faults: a sink outage (503, then connections refused, then back)', fun
 
       const deadLetters = await runCli(['dlq', 'list', config]);
       expect(deadLetters.stdout, 'nothing dead-lettered while the schedule allows').to.match(/no dead letters/);
-      expect(await metricValue(node.url, 'callrelay_deliveries_total', { sink: 'hook', outcome: 'dead_letter' })).to.equal(0);
+      expect(await metricValue(node.adminUrl(), 'callrelay_deliveries_total', { sink: 'hook', outcome: 'dead_letter' })).to.equal(0);
       expect(retriesDuringOutage, 'the outage was felt: deliveries were retried').to.be.greaterThan(0);
       expect(pendingAtRecovery, 'deliveries were waiting when the destination came back').to.be.greaterThan(0);
       const answered503 = receiver.received.filter((r) => r.status === 503).length;

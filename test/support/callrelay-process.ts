@@ -12,6 +12,8 @@ export interface CallrelayProcess {
   child: ChildProcess;
   /** `http://127.0.0.1:<port>` once listening. */
   url: string;
+  /** The admin listener's URL (config with `admin`), from the start banner. */
+  adminUrl(): string;
   stdout(): string;
   stderr(): string;
   /** Sends a signal and waits for the exit code. */
@@ -44,6 +46,11 @@ export function startNode(nodeArgs: string[], env: Record<string, string> = {}):
         clearTimeout(timer);
         resolve({
           child, url: match[1]!, stdout: () => out, stderr: () => err, exited,
+          adminUrl: () => {
+            const admin = /callrelay admin listening on (http:\/\/\S+)/.exec(err);
+            if (!admin) throw new Error(`no admin listener in the banner (is admin: set in the config?)\nstderr:\n${err}`);
+            return admin[1]!;
+          },
           kill: async (signal = 'SIGTERM') => { if (child.exitCode === null && child.signalCode === null) child.kill(signal); return exited; },
         });
       }
@@ -91,7 +98,7 @@ export const basicAuth = (user: string, pass: string) => `Basic ${Buffer.from(`$
  * add up to: requests sent and the call outcomes they must give.
  */
 export function topLevelFixtures(platform: string): { dir: string; requests: number; missed: number; completed: number } {
-  const source = path.join(REPO_ROOT, 'packages', 'testkit', 'fixtures', platform);
+  const source = path.join(REPO_ROOT, 'packages', 'fixtures', 'webhooks', platform);
   const dir = mkdtempSync(path.join(tmpdir(), `callrelay-fixtures-${platform}-`));
   const totals = { dir, requests: 0, missed: 0, completed: 0 };
   for (const entry of readdirSync(source)) {

@@ -4,7 +4,7 @@
  * `tracker:events`, `tracker:timers`, `routing:deliveries`, `routing:ack`, `timers:ack`).
  * Usage: node --conditions=callrelay-source --import tsx test/support/crash-node.ts <config> [<point> <n>]
  */
-import { Runtime } from '@callrelay/core';
+import { Runtime } from '@callrelay/core/host';
 import { bundledRegistry } from '../../packages/cli/src/bundled.js';
 import { loadConfigOrFail } from '../../packages/cli/src/config-file.js';
 

@@ -1,7 +1,6 @@
 import { pino } from 'pino';
-import {
-  RuntimeMetrics, ingestWebhook, type CallEvent, type SourceDefinition,
-} from '@callrelay/core';
+import { type CallEvent, type SourceDefinition } from '@callrelay/core';
+import { RuntimeMetrics, ingestWebhook } from '@callrelay/core/host';
 import {
   MemoryStore, loadFixtures, testContext, trackCalls, countOutcomes, webhookFromFixture, type FixtureRequest, type WebhookFixture,
 } from '@callrelay/testkit';

@@ -1,7 +1,8 @@
 import type { Msg } from '@nats-io/transport-node';
 import type { AppendResult, CallEvent } from '@callrelay/core';
 import { CallrelayError, errorMessage } from '@callrelay/core';
-import { apiErrorCode, JS_ERR, type NatsBackend } from './backend.js';
+import { JS_ERR, type NatsBackend } from './backend.js';
+import { JsApiFailure } from './pipelined-requests.js';
 import type { NatsLayout } from './names.js';
 import { token } from './names.js';
 import type { QueueCodec } from './work-queue.js';
@@ -23,13 +24,13 @@ export class EventLog {
     const { backend } = this;
     backend.assertWritable('appending events');
     const seen = new Set<string>();
-    const outcomes = events.map((event): Promise<'stored' | 'duplicate'> => {
+    // All publishes leave at once, with those of every other webhook of this turn of the event
+    // loop (one socket write, see WriteWindow); each has its own timeout.
+    const results = await backend.window.run(() => Promise.allSettled(events.map((event): Promise<'stored' | 'duplicate'> => {
       if (seen.has(event.id)) return Promise.resolve('duplicate');
       seen.add(event.id);
       return this.publish(event);
-    });
-    // All publishes leave at once (pipelined on the connection); each has its own timeout.
-    const results = await Promise.allSettled(outcomes);
+    })));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       throw new CallrelayError('STORE_UNAVAILABLE', `appending events to NATS stream ${this.layout.eventsStream}: ${errorMessage(failed.reason)}`, { cause: failed.reason });
@@ -43,16 +44,14 @@ export class EventLog {
   }
 
   private async publish(event: CallEvent): Promise<'stored' | 'duplicate'> {
-    try {
-      const ack = await this.backend.js.publish(this.layout.eventSubject(event.id), JSON.stringify(event), {
-        msgID: token(event.id),
-        expect: { lastSubjectSequence: 0 },
-      });
-      return ack.duplicate ? 'duplicate' : 'stored';
-    } catch (err) {
-      if (apiErrorCode(err) === JS_ERR.wrongLastSequence) return 'duplicate';
-      throw err;
+    const subject = this.layout.eventSubject(event.id);
+    const ack = await this.backend.requests.publish(subject, JSON.stringify(event), { msgId: token(event.id), expectLastSubjectSequence: 0 });
+    if ('error' in ack) {
+      // The event's subject already holds a message: a retry after the duplicate window.
+      if (ack.error.err_code === JS_ERR.wrongLastSequence) return 'duplicate';
+      throw new JsApiFailure(ack.error, subject);
     }
+    return ack.duplicate ? 'duplicate' : 'stored';
   }
 
   async get(id: string): Promise<CallEvent | undefined> {

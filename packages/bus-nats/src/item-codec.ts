@@ -2,6 +2,7 @@ import { headers, type Msg } from '@nats-io/transport-node';
 import type { EnqueueItem } from '@callrelay/core';
 import type { NatsBackend } from './backend.js';
 import { token, type QueueAddress } from './names.js';
+import { JsApiFailure } from './pipelined-requests.js';
 import { settleAll } from './settle-all.js';
 import { NOT_BEFORE_HEADER, type QueueCodec } from './work-queue.js';
 
@@ -15,14 +16,16 @@ export function itemCodec<T>(backend: NatsBackend, address: QueueAddress): Queue
   return {
     async enqueue(items: readonly EnqueueItem<T>[]): Promise<void> {
       const now = Date.now();
-      await settleAll(items.map((item) => {
+      // One socket write with the other writes of this turn of the event loop (WriteWindow).
+      await backend.window.run(() => settleAll(items.map(async (item) => {
         const h = headers();
         if (item.notBefore !== undefined && item.notBefore > now) h.set(NOT_BEFORE_HEADER, String(Math.ceil(item.notBefore)));
-        return backend.js.publish(address.subject, JSON.stringify({ id: item.id, payload: item.payload }), {
-          msgID: `${address.key}:${token(item.id)}`,
+        const ack = await backend.requests.publish(address.subject, JSON.stringify({ id: item.id, payload: item.payload }), {
+          msgId: `${address.key}:${token(item.id)}`,
           headers: h,
         });
-      }));
+        if ('error' in ack) throw new JsApiFailure(ack.error, address.subject);
+      })));
     },
     decode(msg: Msg) {
       const body = JSON.parse(msg.string()) as { id?: unknown; payload?: unknown };

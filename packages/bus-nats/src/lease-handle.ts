@@ -47,7 +47,7 @@ export class LeaseHandle {
   async extend(leaseMs: number): Promise<void> {
     if (this.state !== 'held') return;
     this.arm(leaseMs);
-    await this.backend.nc.request(this.reply, '+WPI', { timeout: this.backend.options.requestTimeoutMs });
+    await this.backend.window.run(() => this.backend.requests.request(this.reply, '+WPI'));
   }
 
   /** Ends the lease without telling the server (the connection is going away). */
@@ -82,14 +82,45 @@ export class LeaseHandle {
     this.state = 'settling';
     try {
       // A request, not a publish: the server confirms, so an ack that resolved is an ack that counted.
-      await this.backend.nc.request(this.reply, body, { timeout: this.backend.options.requestTimeoutMs });
+      await this.backend.window.run(() => this.backend.requests.request(this.reply, body));
     } catch (err) {
-      this.state = 'held';
-      if (Date.now() >= this.expiresAt) void this.expire();
+      this.failed();
       throw err;
     }
     this.end('settled');
     return true;
+  }
+
+  /**
+   * Acknowledges the deliveries of one consumer together; answers, for each handle, whether it
+   * counted (false: its lease had already ended here). One confirmed round trip for all: every ack
+   * but the last is a plain publish, the last a request. The server reads a connection's messages
+   * in order and handles a consumer's acks in the order they arrive, so its answer to the last ack
+   * comes after it handled the ones before. Without an answer (timeout, connection lost) every
+   * handle stays held, as after a failed {@link ack}: the items are handed out again if unsettled.
+   */
+  static async ackAll(backend: NatsBackend, handles: readonly LeaseHandle[]): Promise<boolean[]> {
+    const settling = new Set(handles.filter((h) => h.state === 'held'));
+    if (!settling.size) return handles.map(() => false);
+    const acks = [...settling];
+    for (const h of acks) h.state = 'settling';
+    try {
+      await backend.window.run(() => {
+        for (const h of acks.slice(0, -1)) backend.nc.publish(h.reply, '+ACK');
+        return backend.requests.request(acks.at(-1)!.reply, '+ACK');
+      });
+    } catch (err) {
+      for (const h of acks) h.failed();
+      throw err;
+    }
+    for (const h of acks) h.end('settled');
+    return handles.map((h) => settling.has(h));
+  }
+
+  /** A settlement was not confirmed: still held, unless the lease ran out meanwhile. */
+  private failed(): void {
+    this.state = 'held';
+    if (Date.now() >= this.expiresAt) void this.expire();
   }
 
   private end(state: State): void {

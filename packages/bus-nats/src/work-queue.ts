@@ -106,6 +106,15 @@ export class JetStreamWorkQueue<T> implements WorkQueue<T> {
     }
   }
 
+  /** Acknowledges a batch with one confirmed round trip (see {@link LeaseHandle.ackAll}). */
+  async ackMany(leases: readonly Lease<T>[]): Promise<void> {
+    if (!leases.length) return;
+    const acked = await LeaseHandle.ackAll(this.deps.backend, leases.map(handleOf));
+    const counted = leases.filter((lease, i) => acked[i] && lease.attempts > 0);
+    await Promise.all(counted.map((lease) => this.deps.attempts.clear(this.address.key, lease.id).catch((err) =>
+      this.deps.backend.options.logger?.warn({ err: errorMessage(err), item: lease.id }, 'removing the attempt count of an acknowledged item failed; it expires with the retention'))));
+  }
+
   async retry(lease: Lease<T>, options: { delayMs: number; countsAsAttempt?: boolean }): Promise<void> {
     const handle = handleOf(lease);
     if (!handle.held) return;
@@ -160,7 +169,7 @@ export class JetStreamWorkQueue<T> implements WorkQueue<T> {
       const info = parseAckSubject(reply);
       const notBefore = Number(msg.headers?.get(NOT_BEFORE_HEADER) || 0);
       if (notBefore > now) {
-        await backend.nc.request(reply, `-NAK ${JSON.stringify({ delay: nanos(notBefore - now) })}`, { timeout: backend.options.requestTimeoutMs }).catch(() => undefined);
+        await backend.window.run(() => backend.requests.request(reply, `-NAK ${JSON.stringify({ delay: nanos(notBefore - now) })}`)).catch(() => undefined);
         return undefined;
       }
       let item: { id: string; payload: T };

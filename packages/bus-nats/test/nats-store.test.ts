@@ -132,6 +132,75 @@ describeWithNats('NatsStore on a real NATS server', function () {
     }
   });
 
+  it('acknowledges a batch with one confirmed round trip: acked items are gone at once, a lease that ended here is left out, attempt counts are cleared', async () => {
+    const prefix = uniquePrefix('ackm');
+    const [a, b] = [await open({ prefix }), await open({ prefix })];
+    const qa = a.deliveries('csv');
+    await qa.enqueue(['r', ...Array.from({ length: 40 }, (_, i) => `d${i}`)].map((id) => ({ id, payload: delivery('csv') })));
+    // 'r' carries a counted attempt, so its ack must also remove its attempt record.
+    let [r] = await qa.claim(1, { leaseMs: 5000, waitMs: 2000 });
+    expect(r?.id).to.equal('r');
+    await qa.retry(r!, { delayMs: 0 });
+    const leases = [];
+    for (let i = 0; i < 20 && leases.length < 41; i++) leases.push(...await qa.claim(100, { leaseMs: 5000, waitMs: 500 }));
+    expect(leases.map((l) => l.id).sort()).to.deep.equal(['r', ...Array.from({ length: 40 }, (_, i) => `d${i}`)].sort());
+    expect(leases.find((l) => l.id === 'r')?.attempts).to.equal(1);
+    const [short] = await qa.claim(1, { leaseMs: 5000, waitMs: 0 }); // nothing left to claim
+    expect(short).to.equal(undefined);
+    // One lease ends here before the batch is acknowledged: its late ack must not count.
+    const stale = leases.find((l) => l.id === 'd7')!;
+    await qa.retry(stale, { delayMs: 0, countsAsAttempt: false });
+    await qa.ackMany!(leases);
+    // Straight after ackMany resolves, another node sees only the item whose lease had ended.
+    const again = await b.deliveries('csv').claim(100, { leaseMs: 5000, waitMs: 500 });
+    expect(again.map((l) => l.id)).to.deep.equal(['d7']);
+    await b.deliveries('csv').ack(again[0]!);
+    expect(await b.deliveries('csv').depth()).to.equal(0);
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const jsm = await jetstreamManager(nc);
+      expect((await jsm.streams.info(b.layout.attemptsStream)).state.messages, 'attempt records left').to.equal(0);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('reads many keys in one getMany: present keys with their revisions, missing, expired and deleted keys absent', async () => {
+    const store = await open();
+    const kv = store.kv('calls');
+    const r1 = await kv.put('one', { n: 1 }, 0) as number;
+    const r2 = await kv.put('two.with.dots', { n: 2 }, 0) as number;
+    await kv.put('expired', { n: 3 }, 0, { ttlMs: 1 });
+    await kv.put('deleted', { n: 4 }, 0);
+    await kv.delete('deleted');
+    await sleep(5);
+    const got = await kv.getMany!<{ n: number }>(['one', 'missing', 'two.with.dots', 'expired', 'deleted']);
+    expect([...got.keys()].sort()).to.deep.equal(['one', 'two.with.dots']);
+    expect(got.get('one')).to.deep.equal({ value: { n: 1 }, revision: r1 });
+    expect(got.get('two.with.dots')).to.deep.equal({ value: { n: 2 }, revision: r2 });
+    expect(await store.kv('other').getMany!(['one'])).to.have.property('size', 0);
+  });
+
+  it('fails a write whose answer never comes within requestTimeoutMs, and writes again once answers flow', async () => {
+    const relay = await new TcpRelay().start();
+    const store = await open({ servers: [relay.url], requestTimeoutMs: 500 });
+    const before = contractEvent();
+    expect((await store.append([before])).stored).to.deep.equal([before.id]);
+    relay.mute();
+    const started = Date.now();
+    const [append, put] = await Promise.all([
+      store.append([contractEvent()]).then(() => undefined, (err: unknown) => err),
+      store.kv('calls').put('k', { n: 1 }, 0).then(() => undefined, (err: unknown) => err),
+    ]);
+    expect(hasErrorCode(append, 'STORE_UNAVAILABLE'), String(append)).to.equal(true);
+    expect(String(put)).to.match(/no answer from NATS within 500 ms/);
+    expect(Date.now() - started, 'rejected by the timeout, not by a disconnect').to.be.below(5000);
+    relay.unmute();
+    const after = contractEvent();
+    expect((await store.append([after])).stored).to.deep.equal([after.id]);
+    await relay.cut();
+  });
+
   it('does not strand an item behind a claim that was aborted while waiting', async () => {
     const prefix = uniquePrefix('abort');
     // An ack wait far beyond the test's timeout: only an immediate hand-back lets the peer have it.

@@ -66,11 +66,14 @@ export async function destroyPrefix(prefix: string): Promise<void> {
 
 /**
  * A TCP relay in front of the NATS server: `cut()` drops every connection and stops listening
- * (NATS unreachable for clients connected through it), `restore()` listens again on the same port.
+ * (NATS unreachable for clients connected through it), `restore()` listens again on the same port;
+ * `mute()` keeps the connections open but stops passing the server's answers on (a server that
+ * reads and never answers), `unmute()` passes them on again.
  */
 export class TcpRelay {
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  private readonly links = new Set<{ client: net.Socket; upstream: net.Socket }>();
   port = 0;
 
   constructor(private readonly target: { host: string; port: number } = parseUrl(NATS_URL)) {}
@@ -88,6 +91,9 @@ export class TcpRelay {
         s.on('error', () => s.destroy());
       }
       client.pipe(upstream).pipe(client);
+      const link = { client, upstream };
+      this.links.add(link);
+      client.on('close', () => this.links.delete(link));
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
     this.port = (this.server.address() as net.AddressInfo).port;
@@ -102,6 +108,17 @@ export class TcpRelay {
 
   restore(): Promise<this> {
     return this.start();
+  }
+
+  mute(): void {
+    for (const { client, upstream } of this.links) {
+      upstream.unpipe(client);
+      upstream.pause();
+    }
+  }
+
+  unmute(): void {
+    for (const { client, upstream } of this.links) upstream.pipe(client);
   }
 }
 

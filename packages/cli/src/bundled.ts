@@ -1,4 +1,5 @@
-import { ConnectorRegistry, registerBuiltins, errorMessage, type AnyConnectorDefinition } from '@callrelay/core';
+import { errorMessage, type AnyConnectorDefinition } from '@callrelay/core';
+import { ConnectorRegistry, registerBuiltins } from '@callrelay/core/host';
 
 /** The connector packages that ship with the callrelay command. */
 export const BUNDLED_PACKAGES = [
@@ -22,14 +23,15 @@ export async function bundledRegistry(warn: (message: string) => void = (m) => p
   const registry = registerBuiltins(new ConnectorRegistry());
   const loaded = await Promise.all(BUNDLED_PACKAGES.map(async (name) => {
     try {
-      const mod = (await import(name)) as { default?: AnyConnectorDefinition };
+      // A package may ship more than one connector (`definitions`: sink-hubspot's transform beside its sink).
+      const mod = (await import(name)) as { default?: AnyConnectorDefinition; definitions?: AnyConnectorDefinition[] };
       if (!mod.default) throw new Error('no default export');
-      return mod.default;
+      return mod.definitions ?? [mod.default];
     } catch (err) {
       warn(`warning: bundled connector ${name} failed to load: ${errorMessage(err)}`);
       return undefined;
     }
   }));
-  for (const definition of loaded) if (definition) registry.register(definition);
+  for (const definitions of loaded) if (definitions) registry.register(...definitions);
   return registry;
 }

@@ -1,4 +1,5 @@
-import { ConfigError, errorMessage, formatIssue, hasErrorCode, loadConfig, type ConnectorRegistry, type ResolvedConfig } from '@callrelay/core';
+import { errorMessage, hasErrorCode } from '@callrelay/core';
+import { ConfigError, formatIssue, loadConfig, type ConnectorRegistry, type ResolvedConfig } from '@callrelay/core/host';
 import { EXIT } from './exit-codes.js';
 
 /** Thrown to end the command with an exit code after printing a message. */

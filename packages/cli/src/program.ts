@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
 import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
@@ -5,14 +6,32 @@ import { schemaCommand } from './commands/schema.js';
 import { connectorsCommand } from './commands/connectors.js';
 import { dlqListCommand, dlqPurgeCommand, dlqReplayCommand } from './commands/dlq.js';
 import { replayCommand } from './commands/replay.js';
+import { initCommand } from './commands/init.js';
+import { loadEnvFileOrFail } from './env-file.js';
+import { SINK_TYPES, SOURCE_TYPES } from './init/templates.js';
+
+// The package's own version (dist/ and src/ both sit next to package.json), which lerna bumps on release.
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 /** The `callrelay` command line. */
 export function buildProgram(): Command {
   const program = new Command('callrelay')
     .description('Turns telephony webhooks into actions in business tools.')
-    .version('0.1.0')
+    .version(version)
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .option('--env <file>', 'read environment variables (KEY=value lines, e.g. the .env of callrelay init) before the command; variables already set win')
+    .hook('preAction', (command) => {
+      const file = command.opts<{ env?: string }>().env;
+      if (file) loadEnvFileOrFail(file);
+    });
+
+  program.command('init').description('write a commented pipeline file (callrelay.yaml), .env.example and .env for a platform and a destination')
+    .addOption(new Option('--source <platform>', 'the platform that sends the webhooks').choices(SOURCE_TYPES))
+    .addOption(new Option('--sink <destination>', 'where calls go').choices(SINK_TYPES))
+    .option('--dir <folder>', 'where to write the files', '.')
+    .option('--force', 'replace files that exist')
+    .action(initCommand);
 
   program.command('run').argument('<config>', 'pipeline file (YAML or JSON)').description('start a node: sources, pipelines, sinks')
     .option('--port <port>', 'override server.port').action(runCommand);
@@ -38,14 +57,17 @@ export function buildProgram(): Command {
     .description('delete dead letters for good; every selector given must hold; nothing is deleted without --yes')
     .action(dlqPurgeCommand);
 
-  program.command('replay').argument('<fixture-or-folder>', 'a fixture JSON file or a folder of them')
-    .requiredOption('--to <url>', 'webhook URL to post to')
+  program.command('replay').argument('<fixtures>', 'a fixture JSON file, a folder of them, or a recorded scenario or platform by name (jambonz/call-hook, jambonz)')
+    .option('--to <url>', 'webhook URL to post to (default with --config: the source\'s route on server.host:server.port)')
+    .option('--config <file>', 'pipeline file whose source the requests are for (for --sign, and the default --to)')
+    .option('--source <id>', 'the source in --config (needed when it has several)')
+    .option('--sign', 'add the credentials the source verifies (Basic auth, token, signature), from --config')
     .option('--no-pacing', 'send as fast as possible')
     .addOption(new Option('--speed <factor>', 'pacing speed-up factor').default('1'))
     .option('--header <header...>', 'extra header "Name: value" (repeatable)', [])
     .option('--basic <user:pass>', 'HTTP Basic credentials')
     .option('--token <token>', 'shared token (x-callrelay-token header)')
-    .description('post recorded webhooks (testkit fixtures) with their content types and pacing')
+    .description('post recorded webhooks (files, or those of @callrelay/fixtures by name) with their content types and pacing, signed for a configured source with --sign')
     .action(replayCommand);
   return program;
 }

@@ -18,10 +18,14 @@ export const ERROR_CODES = {
   DELIVERY_RETRYABLE: 'the sink failed in a way that may succeed later',
   DELIVERY_PERMANENT: 'the sink failed in a way that retrying will not fix',
 } as const;
+/** One of the keys of {@link ERROR_CODES}. */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** An error with a stable {@link ErrorCode}; identify it with {@link hasErrorCode}, not `instanceof`. */
 export class CallrelayError extends Error {
+  /** The stable code, listed in `docs/errors.md`. */
   readonly code: ErrorCode;
+  /** Structured facts for the host (e.g. `retryAfterMs` of a retryable failure). */
   readonly details?: Record<string, unknown>;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });

@@ -1,7 +1,7 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { BACKOFF_JITTER, backoffDelay, backoffSchedule, backoffSpan, deliverySchema, type ScheduledWait } from '@callrelay/core';
+import { BACKOFF_JITTER, backoffDelay, backoffSchedule, backoffSpan, deliverySchema, type ScheduledWait } from '@callrelay/core/host';
 
 const HOUR = 3_600_000;
 const defaults = deliverySchema.parse({});
@@ -72,7 +72,7 @@ describe('retry schedule', () => {
   it('docs/configuration.md shows the default schedule as computed', () => {
     const docs = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
     expect(docs, `expected this table in docs/configuration.md:\n${scheduleTable(backoffSchedule(defaults))}`).to.include(scheduleTable(backoffSchedule(defaults)));
-    expect(docs).to.include(`| \`maxAttempts\` | ${defaults.maxAttempts} |`);
-    expect(docs).to.include(`| \`maxBackoffMs\` | ${defaults.maxBackoffMs} |`);
+    expect(docs).to.include(`| \`maxAttempts\` | integer | \`${defaults.maxAttempts}\` |`);
+    expect(docs).to.include(`| \`maxBackoffMs\` | integer | \`${defaults.maxBackoffMs}\` |`);
   });
 });

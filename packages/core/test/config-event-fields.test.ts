@@ -3,7 +3,10 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { CALL_DIRECTIONS, CALL_EVENT_TYPES, CALL_OUTCOMES, matchesWhen, type CallEvent, type CallSummary, type Party, type SipInfo } from '@callrelay/core';
+import {
+  CALL_DIRECTIONS, CALL_EVENT_TYPES, CALL_OUTCOMES, type CallEvent, type CallSummary, type Party, type SipInfo,
+} from '@callrelay/core';
+import { matchesWhen } from '@callrelay/core/host';
 import { CALL_EVENT_FIELDS, eventFieldPaths, lookupField, type EventField } from '../src/config/event-fields.js';
 
 const party = (raw: string, extension?: string): Required<Party> => ({ raw, e164: '+14155550100', extension: extension ?? '100', kind: 'ext', name: 'Ada' });
@@ -23,6 +26,10 @@ const sample: Required<CallEvent> = {
   startedAt: '2026-11-24T10:00:00.000Z', answeredAt: '2026-11-24T10:00:02.000Z', endedAt: '2026-11-24T10:00:05.000Z',
   ringSeconds: 2, talkSeconds: 3, sip, hangupCause: 'caller-canceled', recordingUrl: 'https://rec.example/1.mp3', transfer: 'blind',
   details: { trunk: 'twilio', media: { mos: 4.2 } }, flags: ['voicemail'], call: summary, raw: { call_sid: 'leg-1', nested: { x: 1 } },
+  route: { table: 'teams', key: '+14155550199', matched: true, team: 'sales' },
+  digest: { pipeline: 'p', calendar: 'office', opensAt: '2026-11-25T08:00:00.000Z', count: 0, events: [] },
+  caller: { callsToday: 3, name: 'Jane Doe', contactUrl: 'https://app.hubspot.com/contacts/1/record/0-1/7', contactId: '7', contactSource: 'hubspot' },
+  callback: { via: 'outbound', missedEventId: 'evt-0', source: 'pbx', callId: 'call-2', by: '101', afterSeconds: 720 },
 };
 
 /** Leaf paths of a value, stopping at the free fields (`details`, `raw`) and at lists. */
@@ -45,11 +52,13 @@ function declaredKeys(interfaceName: string): string[] {
 }
 
 describe('config: the event fields `when` may name', () => {
-  it('the sample event sets every field the model declares (CallEvent, Party, SipInfo, CallSummary)', () => {
+  it('the sample event sets every field the model declares (CallEvent, Party, SipInfo, CallSummary, CallerContext, CallbackInfo)', () => {
     expect(Object.keys(sample)).to.have.members(declaredKeys('CallEvent'));
     expect(Object.keys(sample.from)).to.have.members(declaredKeys('Party'));
     expect(Object.keys(sample.sip)).to.have.members(declaredKeys('SipInfo'));
     expect(Object.keys(sample.call)).to.have.members(declaredKeys('CallSummary'));
+    expect(Object.keys(sample.caller!)).to.have.members(declaredKeys('CallerContext'));
+    expect(Object.keys(sample.callback!)).to.have.members(declaredKeys('CallbackInfo'));
   });
 
   it('CALL_EVENT_FIELDS has exactly the paths of a fully populated event', () => {

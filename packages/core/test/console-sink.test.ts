@@ -1,6 +1,7 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
-import { consoleSink, describeEvent, type CallEvent } from '@callrelay/core';
+import { type CallEvent } from '@callrelay/core';
+import { consoleSink, describeEvent } from '@callrelay/core/host';
 import { sampleEvent, testContext } from '@callrelay/testkit';
 
 /** What the console sink writes for the events, captured from stdout. */

@@ -1,6 +1,7 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
-import { purgeDeadLetters, selectDeadLetters, type DeadLetter } from '@callrelay/core';
+import { type DeadLetter } from '@callrelay/core';
+import { purgeDeadLetters, selectDeadLetters } from '@callrelay/core/host';
 import { MemoryStore, contractEvent } from '@callrelay/testkit';
 
 function letter(id: string, sinkId: string, failedAt: string): DeadLetter {

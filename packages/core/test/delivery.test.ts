@@ -1,7 +1,8 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { RuntimeMetrics, SinkWorker, deliverySchema, permanentFailure, replayDeadLetters, type CallEvent, type DeliveryOutcome, type Sink } from '@callrelay/core';
+import { permanentFailure, type CallEvent, type DeliveryOutcome, type Sink } from '@callrelay/core';
+import { RuntimeMetrics, SinkWorker, deliverySchema, replayDeadLetters } from '@callrelay/core/host';
 import { MemoryStore, contractEvent } from '@callrelay/testkit';
 
 const logger = pino({ level: 'silent' });

@@ -2,10 +2,10 @@ import { describe, it } from 'mocha';
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { IpAllowList, defineSink, defineSource, defineStore, parseIpRange, z } from '@callrelay/core';
 import {
-  ConnectorRegistry, ConfigError, IpAllowList, PluginHost, attributed, defineSink, defineSource, defineStore, parseIpRange, parseConfig,
-  registerBuiltins, z, CONNECTOR_START_FAILED,
-} from '@callrelay/core';
+  ConnectorRegistry, ConfigError, PluginHost, attributed, parseConfig, registerBuiltins, CONNECTOR_START_FAILED,
+} from '@callrelay/core/host';
 import { MemoryStore } from '@callrelay/testkit';
 import jambonz from '@callrelay/source-jambonz';
 

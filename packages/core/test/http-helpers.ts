@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { IngestServer, RuntimeMetrics, type IncomingWebhook, type IngestServerOptions, type Source } from '@callrelay/core';
+import { type IncomingWebhook, type Source } from '@callrelay/core';
+import { IngestServer, RuntimeMetrics, type IngestServerOptions } from '@callrelay/core/host';
 import { MemoryStore } from '@callrelay/testkit';
 
 /** Log lines written by a test's logger, parsed. */

@@ -5,7 +5,7 @@
  * Answers `memory` messages with the process's memory after a full garbage collection.
  */
 import { pino } from 'pino';
-import { IngestServer, RuntimeMetrics } from '@callrelay/core';
+import { IngestServer, RuntimeMetrics } from '@callrelay/core/host';
 import { MemoryStore, testContext } from '@callrelay/testkit';
 import jambonz from '@callrelay/source-jambonz';
 

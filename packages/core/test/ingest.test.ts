@@ -1,7 +1,8 @@
 import { describe, it, before, after } from 'mocha';
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { IngestServer, RuntimeMetrics, matchesWhen, type CallEvent } from '@callrelay/core';
+import { type CallEvent } from '@callrelay/core';
+import { IngestServer, RuntimeMetrics, matchesWhen } from '@callrelay/core/host';
 import { MemoryStore, contractEvent, testContext } from '@callrelay/testkit';
 import jambonz from '@callrelay/source-jambonz';
 

@@ -1,7 +1,8 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { CallTracker, type CallEvent } from '@callrelay/core';
+import { type CallEvent } from '@callrelay/core';
+import { CallTracker } from '@callrelay/core/host';
 import { MemoryStore, trackCalls } from '@callrelay/testkit';
 
 let n = 0;

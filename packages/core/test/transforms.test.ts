@@ -1,6 +1,6 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
-import { mapTransform, templateTransform } from '@callrelay/core';
+import { mapTransform, templateTransform } from '@callrelay/core/host';
 import { sampleEvent as baseEvent, testContext } from '@callrelay/testkit';
 
 const sampleEvent = () => baseEvent({

@@ -1,12 +1,16 @@
+import { PLUGIN_API_VERSION } from '@callrelay/core';
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
-import { ConnectorRegistry, ConfigError, formatIssue, matchesWhen, parseConfig, registerBuiltins, z, type CallEvent, type ConfigIssue } from '@callrelay/core';
+import { z, type CallEvent } from '@callrelay/core';
+import {
+  ConnectorRegistry, ConfigError, formatIssue, matchesWhen, parseConfig, registerBuiltins, type ConfigIssue,
+} from '@callrelay/core/host';
 import jambonz from '@callrelay/source-jambonz';
 import { validateWhen, type WhenIssue } from '../src/config/when-validation.js';
 import { closestMatch } from '../src/config/did-you-mean.js';
 
 const memoryStore = {
-  kind: 'store', type: 'sqlite', apiVersion: 1, description: 'test', config: z.object({ path: z.string().default('x') }),
+  kind: 'store', type: 'sqlite', apiVersion: PLUGIN_API_VERSION, description: 'test', config: z.object({ path: z.string().default('x') }),
   create: () => { throw new Error('not used'); },
 } as const;
 const registry = () => registerBuiltins(new ConnectorRegistry()).register(jambonz, memoryStore as never);
@@ -44,7 +48,7 @@ describe('config: when is checked against the canonical event', () => {
     const [value, field] = issues;
     // `{ type: mised, direcion: inbound }` starts at column 7 of line 10: `mised` at 15, `direcion` at 22.
     expect(value).to.include({ line: 10, column: 15, path: 'pipelines.p.when.type', code: 'CONFIG_WHEN_UNKNOWN_VALUE', found: 'string "mised"', hint: 'did you mean "missed"?' });
-    expect(value!.expected).to.equal('one of started, ringing, answered, transferred, ended, recording, missed, completed, unknown');
+    expect(value!.expected).to.equal('one of started, ringing, answered, transferred, ended, recording, missed, completed, called_back, unknown');
     expect(field).to.include({ line: 10, column: 22, path: 'pipelines.p.when.direcion', code: 'CONFIG_WHEN_UNKNOWN_FIELD', hint: 'did you mean "direction"?' });
     for (const path of ['type', 'direction', 'from.{raw, e164, extension, kind, name}', 'call.{legs, rang', 'details.<any key>', 'raw.<any key>']) expect(field!.expected).to.include(path);
     expect(formatIssue(value!)).to.match(/^when\.yaml:10:15: pipelines\.p\.when\.type: unknown type "mised" \(expected one of started, .*\) \[CONFIG_WHEN_UNKNOWN_VALUE\]\n {4}hint: did you mean "missed"\?$/);
@@ -99,7 +103,7 @@ describe('config: when is checked against the canonical event', () => {
 
   it('refuses unknown operators, listing them, and points a nested mapping at its dotted path', () => {
     const [typo, nested, regex] = validateWhen({ outcome: { not_in: ['busy'] }, from: { e164: '+14155550100' }, status: { regex: 'x' } });
-    expect(typo).to.include({ code: 'CONFIG_WHEN_UNKNOWN_OPERATOR', hint: 'did you mean "notIn"?', expected: 'one of eq, ne, in, notIn, exists, matches, gt, gte, lt, lte' });
+    expect(typo).to.include({ code: 'CONFIG_WHEN_UNKNOWN_OPERATOR', hint: 'did you mean "notIn"?', expected: 'one of eq, ne, in, notIn, exists, matches, gt, gte, lt, lte, between' });
     expect(typo!.path).to.deep.equal(['outcome', 'not_in']);
     expect(nested).to.include({ code: 'CONFIG_WHEN_UNKNOWN_OPERATOR', hint: 'to test a field of from, name it with a dotted path: from.e164: ...' });
     expect(regex).to.include({ code: 'CONFIG_WHEN_UNKNOWN_OPERATOR' });

@@ -12,6 +12,8 @@ export { anyOf, firstMatches, type Lookup } from './search-lookup.js';
 export { createObjects, MAX_BATCH_INPUTS, type ObjectToCreate, type Creation } from './object-creation.js';
 export { CallTextRenderer, DEFAULT_TITLE, DEFAULT_BODY } from './templates.js';
 export { describeCall, type CallDisplay } from './display.js';
+export { hubspotContact, hubspotContactConfig, HubSpotContactEnricher, type HubSpotContactConfig } from './contact-enrichment.js';
+import { hubspotContact } from './contact-enrichment.js';
 
 /** The `hubspot` sink: calls logged in HubSpot CRM, associated with the caller's contact. */
 const hubspot = defineSink({
@@ -22,3 +24,10 @@ const hubspot = defineSink({
   create: (config, context) => new HubSpotSink(config, context),
 });
 export default hubspot;
+
+/**
+ * Every connector of this package: the sink (the default export, what a config naming the package
+ * gets) and the `hubspot-contact` transform, which shares the sink's HubSpot client and contact
+ * search. The CLI's bundle registers them all.
+ */
+export const definitions = [hubspot, hubspotContact];

@@ -11,8 +11,8 @@ export const slackConfig = z.object({
     examples: ['${SLACK_BOT_TOKEN}'],
   }),
   channel: z.string().min(1).optional().meta({
-    description: 'With `token`: the channel to post in, by id (`C0123ABCD`, survives renames) or name (`#alerts`). The app must be a member of it.',
-    examples: ['C0123ABCD', '#missed-calls'],
+    description: 'With `token`: the channel to post in, by id (`C0123ABCD`, survives renames) or name (`#alerts`). The app must be a member of it. May be a Liquid template rendered per event, e.g. from a routing table: `{{ route.slackChannel | default: "C0123ABCD" }}`; a result that is not a channel id or name is a permanent failure (dead letter).',
+    examples: ['C0123ABCD', '#missed-calls', '{{ route.slackChannel }}'],
   }),
   apiUrl: z.url({ protocol: /^https?$/ }).default('https://slack.com/api/').meta({
     description: 'Web API base URL: change it for an Enterprise Grid proxy or a local emulator.',
@@ -29,6 +29,12 @@ export const slackConfig = z.object({
   timeZone: timeZoneSchema.default('UTC').meta({
     description: 'Time zone of the times in messages (IANA name).',
     examples: ['Europe/Berlin'],
+  }),
+  threads: z.boolean().default(false).meta({
+    description: 'Web API only: one Slack thread per call. The first message of a call starts it; later events of the call (its recording, a `called_back` event) are posted as replies in it. The call → message mapping is kept in the store (7 days). An incoming webhook cannot thread (it returns no message ts): there this is ignored with a warning at start.',
+  }),
+  updateParent: z.boolean().default(true).meta({
+    description: 'With `threads`: a `called_back` event also updates the call\'s first message (`chat.update`) with a note such as "Called back by Alice after 12 min".',
   }),
 }).superRefine((config, ctx) => {
   if (config.webhookUrl === undefined && config.token === undefined) {

@@ -53,6 +53,14 @@ export interface CallDisplay {
   recordingUrl?: string;
   /** A recording value that is not such a URL (a path, another scheme, a forged value), escaped, to show as text. */
   recordingText?: string;
+  /** The CRM contact an enrichment step found for the customer (`caller.name`), escaped. */
+  contactName?: string;
+  /** That contact as a mrkdwn link to it in the CRM (`<https://app.hubspot.com/...|Jane Doe>`), else its name. */
+  contactLink?: string;
+  /** `3rd call from this number today`, from `caller.callsToday` when it is 2 or more. */
+  repeatCaller?: string;
+  /** For `called_back` events: `Called back by Alice (102) after 12 min` / `Caller called again; answered by ... after ...`. */
+  callbackNote?: string;
   /** The event's source, platform and call id, escaped. */
   source: string;
   platform: string;
@@ -137,6 +145,7 @@ export function titleOf(event: CallEvent): string {
     case 'transferred': return 'Call transferred';
     case 'ended': return 'Call ended';
     case 'recording': return 'Call recording available';
+    case 'called_back': return event.callback?.via === 'inbound' ? 'Caller called again and was answered' : 'Missed call returned';
     default: return 'Call event';
   }
 }
@@ -179,8 +188,38 @@ export function describeCall(event: CallEvent, timeZone: string): CallDisplay {
     talkDuration: formatDuration(event.talkSeconds),
     recordingUrl,
     recordingText,
+    ...contactOf(event),
+    ...(event.caller?.callsToday && event.caller.callsToday >= 2 ? { repeatCaller: `${ordinal(event.caller.callsToday)} call from this number today` } : {}),
+    ...(event.type === 'called_back' && event.callback ? { callbackNote: escapeMrkdwn(callbackNote(event)) } : {}),
     source: escapeMrkdwn(event.source),
     platform: escapeMrkdwn(event.platform),
     callId: escapeMrkdwn(String(event.callId)),
   };
+}
+
+/** The CRM contact's name, linked when its URL is a plain http(s) URL that fits in `<url|label>`. */
+function contactOf(event: CallEvent): Pick<CallDisplay, 'contactName' | 'contactLink'> {
+  const name = event.caller?.name?.trim();
+  if (!name) return {};
+  const contactName = escapeMrkdwn(name);
+  const url = linkUrl(event.caller?.contactUrl);
+  // `|` in a label would end it early in Slack's link syntax.
+  return { contactName, contactLink: url ? `<${url}|${contactName.replace(/\|/g, '¦')}>` : contactName };
+}
+
+/** `1st`, `2nd`, `3rd`, `11th`, `22nd`. */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
+}
+
+/** `Called back by Alice (102) after 12 min` (not escaped). */
+export function callbackNote(event: CallEvent): string {
+  const callback = event.callback!;
+  const after = formatDuration(callback.afterSeconds) ?? `${callback.afterSeconds} s`;
+  const by = agentLabel(event.agent) ?? callback.by;
+  return callback.via === 'inbound'
+    ? `Caller called again${by ? `; answered by ${by}` : ''} after ${after}`
+    : `Called back${by ? ` by ${by}` : ''} after ${after}`;
 }

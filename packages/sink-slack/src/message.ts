@@ -2,11 +2,14 @@ import { liquid, permanentFailure, type CallEvent } from '@callrelay/core';
 import { describeCall, type CallDisplay } from './display.js';
 import { escapedForMrkdwn } from './escape.js';
 import { blocksLiquid } from './blocks-liquid.js';
+import { digestLine, digestMessage, digestTitle } from './digest-message.js';
 
 /** What is posted: `text` is the notification and the fallback where blocks cannot be shown. */
 export interface SlackMessage {
   text: string;
   blocks?: SlackBlock[];
+  /** Web API only: the channel of this message, when `channel` is a template. Default: the configured one. */
+  channel?: string;
 }
 
 /** A Block Kit block, as far as this sink builds them; a template may produce any block. */
@@ -35,8 +38,12 @@ export function defaultText(event: CallEvent, d: CallDisplay): string {
   const to = d.calledName || d.calledNumber ? ` to ${d.called}` : '';
   switch (event.type) {
     case 'missed':
-      parts.push(`${d.title} from ${d.caller}${to}`);
+      parts.push(`${d.title} from ${d.contactName ? `${d.contactName}, ` : ''}${d.caller}${to}`);
       if (d.rang) parts.push(`rang ${d.rang}`);
+      if (d.repeatCaller) parts.push(d.repeatCaller);
+      break;
+    case 'called_back':
+      parts.push(`${d.callbackNote ?? d.title}: ${d.contactName ? `${d.contactName}, ` : ''}${d.caller}`);
       break;
     case 'completed':
       parts.push(event.direction === 'outbound' ? `${d.title}: ${d.agent ?? d.caller} called ${d.called}` : `${d.title}: ${d.caller}${to}`);
@@ -61,9 +68,12 @@ export function defaultBlocks(event: CallEvent, d: CallDisplay): SlackBlock[] {
   const outbound = event.direction === 'outbound';
   const callerNumber = (outbound ? d.callerNumber : d.callerLink) ?? 'unknown number';
   const calledNumber = (outbound ? d.calledLink : d.calledNumber) ?? 'unknown number';
-  const fields = [mrkdwn(`*Caller*\n${d.callerName ? `${d.callerName}\n` : ''}${callerNumber}`)];
+  const contact = d.contactLink && d.contactName !== d.callerName ? `${d.contactLink}\n` : '';
+  const fields = [mrkdwn(`*Caller*\n${contact}${d.callerName ? `${d.callerName}\n` : ''}${callerNumber}`)];
   if (d.calledName || d.calledNumber) fields.push(mrkdwn(`*Called*\n${d.calledName ? `${d.calledName}\n` : ''}${calledNumber}`));
-  if (event.type === 'completed' || event.type === 'answered') {
+  if (event.type === 'called_back') {
+    if (d.agent) fields.push(mrkdwn(`*${event.callback?.via === 'inbound' ? 'Answered by' : 'Called back by'}*\n${d.agent}`));
+  } else if (event.type === 'completed' || event.type === 'answered') {
     if (d.agent) fields.push(mrkdwn(`*Answered by*\n${d.agent}`));
   } else if (d.rang) {
     fields.push(mrkdwn(`*${event.type === 'missed' ? 'Rang' : 'Extension'}*\n${d.rang}`));
@@ -76,6 +86,8 @@ export function defaultBlocks(event: CallEvent, d: CallDisplay): SlackBlock[] {
     { type: 'header', text: { type: 'plain_text', text: truncate(`${event.type === 'missed' ? ':telephone_receiver: ' : ''}${d.title}`, HEADER_MAX), emoji: true } },
     { type: 'section', fields },
   ];
+  const notes = [d.callbackNote, d.repeatCaller && `:repeat: ${d.repeatCaller}`].filter((n): n is string => Boolean(n));
+  if (notes.length) blocks.push({ type: 'section', text: mrkdwn(notes.join('\n')) });
   if (d.recordingUrl) blocks.push({ type: 'section', text: mrkdwn(`<${d.recordingUrl}|Listen to the recording>`) });
   else if (d.recordingText) blocks.push({ type: 'section', text: mrkdwn(`*Recording* (not linked: not a plain http(s) URL)\n${d.recordingText}`) });
   const context = [d.callBack ? `Call back: ${d.callBack}` : undefined, `${d.source} (${d.platform})`, `call ${d.callId}`]
@@ -114,7 +126,12 @@ export class MessageRenderer {
   }
 
   async render(event: CallEvent): Promise<SlackMessage> {
-    const display = describeCall(event, this.options.timeZone);
+    // A digest (a pipeline's `digest`): one message listing the held calls, unless templates say otherwise.
+    if (event.digest && !this.text && !this.blocks) return digestMessage(event, this.options.timeZone);
+    const display = {
+      ...describeCall(event, this.options.timeZone),
+      ...(event.digest ? { digestTitle: digestTitle(event), digestLines: event.digest.events.map((held) => digestLine(held, this.options.timeZone)) } : {}),
+    };
     // Templates see the event with every string escaped for mrkdwn: `{{ from.name }}` is text.
     const escaped = escapedForMrkdwn(event);
     const scope = { ...escaped, event: escaped, display };

@@ -1,10 +1,10 @@
-import { ErrorCode, LogLevel, WebClient, type ChatPostMessageArguments, type Logger as SlackLogger } from '@slack/web-api';
+import { ErrorCode, LogLevel, WebClient, type ChatPostMessageArguments, type ChatUpdateArguments, type Logger as SlackLogger } from '@slack/web-api';
 import { describeRequestError, outcomeForHttpStatus, type ConnectorContext, type DeliveryOutcome, type HttpClient } from '@callrelay/core';
 import type { SlackMessage } from './message.js';
 import type { SlackPoster } from './slack-poster.js';
 import { outcomeOfSlackError } from './slack-errors.js';
 
-const WHAT = 'posting to Slack (chat.postMessage)';
+const POSTING = 'posting to Slack (chat.postMessage)';
 
 /** The SDK's log lines go to the connector's logger, at debug: outcomes are reported by the sink. */
 function slackLogger(logger: ConnectorContext['logger']): SlackLogger {
@@ -42,6 +42,19 @@ export class WebApiPoster implements SlackPoster {
   }
 
   async post(message: SlackMessage, signal: AbortSignal): Promise<DeliveryOutcome> {
+    const result = await this.send('chat.postMessage', { channel: this.options.channel, message }, signal);
+    return result.ok ? { status: 'delivered', detail: `ts ${result.ts} in ${result.channel}` } : result.outcome;
+  }
+
+  /**
+   * One `chat.postMessage` (a new message, or a reply when `threadTs` is set) or `chat.update` (of the
+   * message `ts`), answering the message's channel id and ts, or the outcome of the failure.
+   */
+  async send(
+    method: 'chat.postMessage' | 'chat.update',
+    target: { channel?: string; threadTs?: string; ts?: string; message: SlackMessage },
+    signal: AbortSignal,
+  ): Promise<{ ok: true; ts: string; channel: string } | { ok: false; outcome: DeliveryOutcome }> {
     const http = this.http;
     const client = new WebClient(this.options.token, {
       slackApiUrl: this.options.apiUrl,
@@ -50,26 +63,32 @@ export class WebApiPoster implements SlackPoster {
       logger: this.logger,
       fetch: (url, init) => http(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }),
     });
+    const { message } = target;
+    const args = {
+      // A thread's own channel first, then the message's (a channel template), then the configured one.
+      channel: target.channel ?? message.channel ?? this.options.channel,
+      text: message.text,
+      ...(message.blocks ? { blocks: message.blocks } : {}),
+      ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+      ...(target.ts ? { ts: target.ts } : {}),
+      // A call alert is about the call: link previews of a recording URL would only add noise.
+      ...(method === 'chat.postMessage' ? { unfurl_links: false, unfurl_media: false } : {}),
+    };
     try {
-      const args = {
-        channel: this.options.channel,
-        text: message.text,
-        ...(message.blocks ? { blocks: message.blocks } : {}),
-        // A call alert is about the call: link previews of a recording URL would only add noise.
-        unfurl_links: false,
-        unfurl_media: false,
-      };
       // Blocks come from a template as plain JSON; Slack, not the SDK's types, judges them.
-      const result = await client.chat.postMessage(args as ChatPostMessageArguments);
-      return { status: 'delivered', detail: `ts ${result.ts} in ${result.channel}` };
+      const result = method === 'chat.update'
+        ? await client.chat.update(args as unknown as ChatUpdateArguments)
+        : await client.chat.postMessage(args as ChatPostMessageArguments);
+      return { ok: true, ts: String(result.ts), channel: String(result.channel) };
     } catch (err) {
-      return outcomeOfWebApiError(err, signal);
+      return { ok: false, outcome: outcomeOfWebApiError(err, signal, method) };
     }
   }
 }
 
 /** Maps what `WebClient` throws to an outcome. Errors are told apart by their `code`, as the SDK documents. */
-export function outcomeOfWebApiError(err: unknown, signal: AbortSignal): DeliveryOutcome {
+export function outcomeOfWebApiError(err: unknown, signal: AbortSignal, method = 'chat.postMessage'): DeliveryOutcome {
+  const WHAT = method === 'chat.update' ? 'updating a Slack message (chat.update)' : method === 'chat.postMessage' ? POSTING : `calling Slack (${method})`;
   const e = err as { code?: string; data?: { error?: string }; retryAfter?: number; statusCode?: number; headers?: Record<string, string>; original?: unknown; message?: string };
   switch (e.code) {
     case ErrorCode.RateLimitedError:

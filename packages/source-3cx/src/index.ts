@@ -1,4 +1,4 @@
-import { defineSource, type CallEventDraft, type Source } from '@callrelay/core';
+import { defineSource, withSharedToken, type CallEventDraft, type Source } from '@callrelay/core';
 import { threeCxVerifier } from './auth.js';
 import { decodeRequest } from './body.js';
 import { addonMatchKey, CallMatcher } from './call-match.js';
@@ -25,6 +25,8 @@ const threeCx = defineSource({
   description: '3CX: the WebhooksApi add-on (ringing, pickups, transfers, ends and recordings; JSON, form or GET query) and the call journal of 3CX\'s own server-side CRM integration (no add-on needed), with a token and/or an IP allow-list.',
   config: threeCxConfig,
   example: { type: '3cx', auth: { token: { value: '${THREECX_TOKEN}' } }, extensionKinds: { '800': 'ivr' } },
+  // The token in the URL: the add-on can only set a URL, so that is how 3CX sends it.
+  sign: (request, config) => (config.auth !== 'none' && config.auth.token ? withSharedToken(request, config.auth.token) : request),
   create(config, context): Source {
     if (config.auth === 'none') context.logger.warn('source has auth: none; anyone who can reach the route can post calls');
     const verify = threeCxVerifier(config.auth);

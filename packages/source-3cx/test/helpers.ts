@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { callKey, decideOutcome, finalizeEvents, foldEvent, type CallEvent, type CallState } from '@callrelay/core';
+import { type CallEvent } from '@callrelay/core';
+import { callKey, decideOutcome, finalizeEvents, foldEvent, type CallState } from '@callrelay/core/host';
 import { loadFixture, FIXTURES_DIR, makeWebhook, testContext, webhookFromFixture, type FixtureRequest, type WebhookFixture } from '@callrelay/testkit';
 import path from 'node:path';
 import threeCx from '@callrelay/source-3cx';
@@ -9,7 +10,7 @@ export async function createSource(config: Record<string, unknown> = { auth: 'no
   return threeCx.create(threeCx.config.parse(config), testContext());
 }
 
-/** A fixture of `packages/testkit/fixtures/3cx` by its path without `.json` (`truth-table/3cx-addon/nobody-answers`). */
+/** A fixture of `packages/fixtures/webhooks/3cx` by its path without `.json` (`truth-table/3cx-addon/nobody-answers`). */
 export function fixture(name: string): WebhookFixture {
   return loadFixture(path.join(FIXTURES_DIR, '3cx', `${name}.json`));
 }

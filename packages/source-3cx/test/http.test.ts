@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'mocha';
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { IngestServer, RuntimeMetrics } from '@callrelay/core';
+import { IngestServer, RuntimeMetrics } from '@callrelay/core/host';
 import { MemoryStore } from '@callrelay/testkit';
 import { createSource, fixture } from './helpers.js';
 

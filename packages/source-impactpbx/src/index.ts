@@ -1,4 +1,4 @@
-import { allOf, defineSource, IpAllowList, verifySharedToken, type IncomingWebhook, type Source, type VerifyResult } from '@callrelay/core';
+import { allOf, defineSource, IpAllowList, verifySharedToken, withSharedToken, type IncomingWebhook, type Source, type VerifyResult } from '@callrelay/core';
 import { readImpactBody } from './body.js';
 import { impactPbxConfig } from './config.js';
 import { mapImpactBody } from './mapping.js';
@@ -16,6 +16,8 @@ const impactpbx = defineSource({
   description: 'ImpactPBX call webhooks (originate, ring, answer, hangup, failed; JSON, repaired when malformed), verified by a shared token and/or an IP allow-list.',
   config: impactPbxConfig,
   example: { type: 'impactpbx', auth: { token: { value: '${IMPACTPBX_TOKEN}' } } },
+  // The token in the URL, as the webhook URL set in ImpactPBX carries it.
+  sign: (request, config) => (config.auth !== 'none' && config.auth.token ? withSharedToken(request, config.auth.token) : request),
   create(config, context): Source {
     const auth = config.auth;
     if (auth === 'none') context.logger.warn('source has auth: none; anyone who can reach the route can post calls');

@@ -1,4 +1,5 @@
-import { finalizeEvents, foldEvent, type CallEvent, type CallState, type IncomingWebhook } from '@callrelay/core';
+import { type CallEvent, type IncomingWebhook } from '@callrelay/core';
+import { finalizeEvents, foldEvent, type CallState } from '@callrelay/core/host';
 import impactpbx from '@callrelay/source-impactpbx';
 import { makeWebhook, testContext } from '@callrelay/testkit';
 

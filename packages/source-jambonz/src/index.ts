@@ -1,8 +1,8 @@
-import { allOf, defineSource, header, IpAllowList, verifyBasicAuth, type IncomingWebhook, type Source, type VerifyResult } from '@callrelay/core';
+import { allOf, defineSource, header, IpAllowList, verifyBasicAuth, withBasicAuth, type IncomingWebhook, type Source, type VerifyResult } from '@callrelay/core';
 import { jambonzConfig } from './config.js';
 import { mapJambonzBody } from './mapping.js';
 import { isBodilessGet, readJambonzParams } from './request.js';
-import { verifyJambonzSignature } from './signature.js';
+import { signJambonzPayload, verifyJambonzSignature } from './signature.js';
 
 export { mapJambonzBody } from './mapping.js';
 export { isQueueEvent } from './queue-event.js';
@@ -18,6 +18,17 @@ const jambonz = defineSource({
   description: 'jambonz / Graine call hook, call status hook and queue event webhook (JSON POST, or GET), with Basic auth and Jambonz-Signature verification.',
   config: jambonzConfig,
   example: { type: 'jambonz', auth: { basic: { username: 'jambonz', password: '${JAMBONZ_PASSWORD}' } } },
+  sign(request, config, { nowMs }) {
+    const auth = config.auth;
+    if (auth === 'none') return request;
+    let signed = auth.basic ? withBasicAuth(request, auth.basic) : request;
+    const secret = auth.webhookSecret === undefined ? undefined : [auth.webhookSecret].flat()[0];
+    // jambonz signs the JSON body; a GET without one cannot be signed (verify refuses it, and says why).
+    if (secret !== undefined && request.body !== undefined) {
+      signed = { ...signed, headers: { ...signed.headers, 'jambonz-signature': signJambonzPayload(request.body, secret, Math.floor(nowMs / 1000)) } };
+    }
+    return signed;
+  },
   create(config, context): Source {
     const auth = config.auth;
     if (auth === 'none') context.logger.warn('source has auth: none; anyone who can reach the route can post calls');

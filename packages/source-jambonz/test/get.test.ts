@@ -1,7 +1,8 @@
 import { describe, it, before, after } from 'mocha';
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { IngestServer, RuntimeMetrics, finalizeEvents, type IncomingWebhook } from '@callrelay/core';
+import { type IncomingWebhook } from '@callrelay/core';
+import { IngestServer, RuntimeMetrics, finalizeEvents } from '@callrelay/core/host';
 import { MemoryStore, makeWebhook, testContext } from '@callrelay/testkit';
 import jambonz, { signJambonzPayload } from '@callrelay/source-jambonz';
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
-import { finalizeEvents } from '@callrelay/core';
+import { finalizeEvents } from '@callrelay/core/host';
 import { loadFixture, FIXTURES_DIR, makeWebhook, testContext } from '@callrelay/testkit';
 import jambonz, { mapJambonzBody, signJambonzPayload, verifyJambonzSignature } from '@callrelay/source-jambonz';
 import path from 'node:path';

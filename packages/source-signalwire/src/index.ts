@@ -2,7 +2,7 @@ import { allOf, defineSource, header, IpAllowList, verifySharedToken, type Incom
 import { signalWireConfig } from './config.js';
 import { replyToAction } from './action-reply.js';
 import { readSignalWireParams } from './params.js';
-import { SHA256_SIGNATURE_HEADER, SIGNATURE_HEADERS, verifySignalWireSignature } from './signature.js';
+import { SHA256_SIGNATURE_HEADER, SIGNATURE_HEADERS, signSignalWireWebhook, verifySignalWireSignature } from './signature.js';
 import { signedUrls } from './signed-url.js';
 import { mapSignalWireWebhook } from './webhook.js';
 
@@ -13,7 +13,7 @@ export { mapDialAction, DIAL_CALL_STATUS } from './dial-action.js';
 export { mapEnqueueAction, QUEUE_RESULT } from './enqueue-action.js';
 export { mapRecordingCallback } from './recording.js';
 export { mapSwmlEvent } from './swml.js';
-export { verifySignalWireSignature, signSignalWireRequest, twilioSigningString, SIGNATURE_HEADERS, SHA256_SIGNATURE_HEADER } from './signature.js';
+export { verifySignalWireSignature, signSignalWireRequest, signSignalWireWebhook, twilioSigningString, SIGNATURE_HEADERS, SHA256_SIGNATURE_HEADER } from './signature.js';
 export { signedUrls, urlVariants, withPublicUrl } from './signed-url.js';
 
 /**
@@ -27,6 +27,7 @@ const signalwire = defineSource({
   description: 'SignalWire call webhooks (status, <Dial>/<Enqueue> action and recording callbacks; SWML call-state events), verified by X-SignalWire-Signature.',
   config: signalWireConfig,
   example: { type: 'signalwire', auth: { signingKey: '${SIGNALWIRE_SIGNING_KEY}' }, publicUrl: 'https://hooks.example.com/hooks/signalwire' },
+  sign: (request, config) => signSignalWireWebhook(request, config),
   create(config, context): Source {
     const auth = config.auth;
     if (auth === 'none') context.logger.warn('source has auth: none; anyone who can reach the route can post calls');

@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
-import { header, looksLikeForm, safeEqual, type IncomingWebhook, type VerifyResult } from '@callrelay/core';
-import { urlVariants } from './signed-url.js';
+import { header, looksLikeForm, safeEqual, withSharedToken, type IncomingWebhook, type OutgoingWebhook, type VerifyResult } from '@callrelay/core';
+import type { SignalWireConfig } from './config.js';
+import { urlVariants, withPublicUrl } from './signed-url.js';
 
 /** The headers a SignalWire (or Twilio-compatible) request may carry its signature in. */
 export const SIGNATURE_HEADERS = ['x-signalwire-signature', 'x-twilio-signature'] as const;
@@ -92,4 +93,23 @@ function stripQuery(url: string): string {
  */
 export function signSignalWireRequest(signingKey: string, url: string, formBody: string = ''): string {
   return createHmac('sha1', signingKey).update(twilioSigningString(url, [...new URLSearchParams(formBody)])).digest('base64');
+}
+
+/**
+ * The request as SignalWire would send it to a source with this config: the shared token in the URL
+ * (when one is configured), then `X-SignalWire-Signature` over the final URL (or `publicUrl` with its
+ * query string): base64 over URL + sorted parameters for a form body or none, lower-case hex over
+ * URL + raw body for anything else (JSON callbacks). With several keys (a reset), the first signs.
+ */
+export function signSignalWireWebhook(request: OutgoingWebhook, config: SignalWireConfig): OutgoingWebhook {
+  const auth = config.auth;
+  if (auth === 'none') return request;
+  const signed = auth.token ? withSharedToken(request, auth.token) : request;
+  const key = auth.signingKey === undefined ? undefined : [auth.signingKey].flat()[0];
+  if (key === undefined) return signed;
+  const url = config.publicUrl ? withPublicUrl(signed.url, config.publicUrl) : signed.url;
+  const body = signed.body ?? '';
+  const isForm = body.trim() === '' || (signed.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded');
+  const signature = isForm ? signSignalWireRequest(key, url, body) : createHmac('sha1', key).update(url).update(body).digest('hex');
+  return { ...signed, headers: { ...signed.headers, 'x-signalwire-signature': signature } };
 }

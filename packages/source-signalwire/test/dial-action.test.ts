@@ -1,7 +1,7 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { ingestWebhook, RuntimeMetrics } from '@callrelay/core';
+import { ingestWebhook, RuntimeMetrics } from '@callrelay/core/host';
 import { makeWebhook, MemoryStore } from '@callrelay/testkit';
 import { DIAL_CALL_STATUS, mapDialAction } from '@callrelay/source-signalwire';
 import { eventsOf, sourceFor, trackerOutcomes } from './signer.js';

@@ -1,7 +1,7 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { ingestWebhook, RuntimeMetrics } from '@callrelay/core';
+import { ingestWebhook, RuntimeMetrics } from '@callrelay/core/host';
 import { makeWebhook, MemoryStore } from '@callrelay/testkit';
 import { mapRecordingCallback } from '@callrelay/source-signalwire';
 import { sourceFor } from './signer.js';

@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'mocha';
 import { expect } from 'chai';
 import http from 'node:http';
 import { pino } from 'pino';
-import { IngestServer, RuntimeMetrics } from '@callrelay/core';
+import { IngestServer, RuntimeMetrics } from '@callrelay/core/host';
 import { makeWebhook, MemoryStore, testContext } from '@callrelay/testkit';
 import signalwire, { signedUrls } from '@callrelay/source-signalwire';
 import { documentedSignature } from './signer.js';

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { finalizeEvents, type CallEvent, type IncomingWebhook } from '@callrelay/core';
+import { type CallEvent, type IncomingWebhook } from '@callrelay/core';
+import { finalizeEvents } from '@callrelay/core/host';
 import signalwire from '@callrelay/source-signalwire';
 import { countOutcomes, testContext, trackCalls } from '@callrelay/testkit';
 

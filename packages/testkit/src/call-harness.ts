@@ -1,5 +1,6 @@
 import { pino } from 'pino';
-import { CallTracker, type CallEvent, type CallTrackerOptions } from '@callrelay/core';
+import { type CallEvent } from '@callrelay/core';
+import { CallTracker, type CallTrackerOptions } from '@callrelay/core/host';
 import { MemoryStore } from './memory-store.js';
 
 /** Options of {@link trackCalls}. */

@@ -4,8 +4,9 @@
  * of the Slack and HubSpot APIs, and helpers to build webhooks and connector contexts.
  * @packageDocumentation
  */
-export * from './fixtures.js';
-export * from './truth-table.js';
+// The recorded webhooks and their loader live in @callrelay/fixtures (no test framework, so the CLI
+// can use them in production); re-exported so that a connector's tests need only the testkit.
+export * from '@callrelay/fixtures';
 export * from './webhook.js';
 export * from './context.js';
 export * from './memory-store.js';

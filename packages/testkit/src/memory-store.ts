@@ -12,6 +12,9 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
   private readonly waiters = new Set<() => void>();
   private tokens = 0;
 
+  /** `now`: the clock due times and leases are read on (an embedder's fake clock); waiting is in real time. */
+  constructor(private readonly now: () => number = () => Date.now()) {}
+
   async enqueue(items: readonly EnqueueItem<T>[]): Promise<void> {
     for (const item of items) {
       if (this.items.has(item.id) || this.settled.has(item.id)) continue;
@@ -23,9 +26,9 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
   async claim(max: number, options: { leaseMs: number; waitMs: number; signal?: AbortSignal }): Promise<Lease<T>[]> {
     const deadline = Date.now() + options.waitMs;
     for (;;) {
-      const now = Date.now();
+      const now = this.now();
       const ready = [...this.items.values()].filter((i) => i.notBefore <= now && i.leaseUntil <= now).slice(0, max);
-      if (ready.length || now >= deadline || options.signal?.aborted) {
+      if (ready.length || Date.now() >= deadline || options.signal?.aborted) {
         return ready.map((item) => {
           item.leaseUntil = now + options.leaseMs;
           item.token = ++this.tokens;
@@ -33,10 +36,11 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
           return { id: item.id, payload: structuredClone(item.payload), attempts: item.attempts, deliveries: item.deliveries, handle: item.token };
         });
       }
-      const next = Math.min(deadline, ...[...this.items.values()].map((i) => Math.max(i.notBefore, i.leaseUntil)).filter((t) => t > now));
+      const next = Math.min(...[...this.items.values()].map((i) => Math.max(i.notBefore, i.leaseUntil)).filter((t) => t > now));
+      const waitMs = Math.max(1, Math.min(deadline - Date.now(), next - now));
       await new Promise<void>((resolve) => {
         const done = () => { clearTimeout(timer); this.waiters.delete(done); options.signal?.removeEventListener('abort', done); resolve(); };
-        const timer = setTimeout(done, Math.max(1, next - now));
+        const timer = setTimeout(done, waitMs);
         this.waiters.add(done);
         options.signal?.addEventListener('abort', done, { once: true });
       });
@@ -59,14 +63,14 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
     if (!item) return;
     item.leaseUntil = 0;
     item.token = 0;
-    item.notBefore = Date.now() + options.delayMs;
+    item.notBefore = this.now() + options.delayMs;
     if (options.countsAsAttempt !== false) item.attempts += 1;
     this.wake();
   }
 
   async extend(lease: Lease<T>, leaseMs: number): Promise<void> {
     const item = this.current(lease);
-    if (item) item.leaseUntil = Date.now() + leaseMs;
+    if (item) item.leaseUntil = this.now() + leaseMs;
   }
 
   async depth(): Promise<number> {
@@ -112,13 +116,21 @@ class MemoryDeadLetters implements DeadLetterStore {
  */
 export class MemoryStore implements Store {
   readonly events = new Map<string, CallEvent>();
-  readonly routing = new MemoryWorkQueue<CallEvent>();
-  readonly timers = new MemoryWorkQueue<TimerPayload>();
+  readonly routing: MemoryWorkQueue<CallEvent>;
+  readonly timers: MemoryWorkQueue<TimerPayload>;
   readonly deadLetters: DeadLetterStore = new MemoryDeadLetters();
   private readonly queues = new Map<string, MemoryWorkQueue<Delivery>>();
   private readonly namespaces = new Map<string, MemoryKeyValueStore>();
   /** When set, `append` rejects with it (to test a store outage). */
   failAppendWith?: Error;
+  private readonly now: () => number;
+
+  /** `now`: the clock queue due times are read on, e.g. the node's `TOKENS.Clock` (default: real time). */
+  constructor(options: { now?: () => number } = {}) {
+    this.now = options.now ?? (() => Date.now());
+    this.routing = new MemoryWorkQueue<CallEvent>(this.now);
+    this.timers = new MemoryWorkQueue<TimerPayload>(this.now);
+  }
 
   async append(events: readonly CallEvent[]): Promise<AppendResult> {
     if (this.failAppendWith) throw this.failAppendWith;
@@ -133,7 +145,7 @@ export class MemoryStore implements Store {
   }
   deliveries(sinkId: string): WorkQueue<Delivery> {
     let queue = this.queues.get(sinkId);
-    if (!queue) this.queues.set(sinkId, (queue = new MemoryWorkQueue<Delivery>()));
+    if (!queue) this.queues.set(sinkId, (queue = new MemoryWorkQueue<Delivery>(this.now)));
     return queue;
   }
   kv(namespace: string): KeyValueStore {

@@ -1,13 +1,12 @@
 import { describe, it, before, after } from 'mocha';
 import { expect } from 'chai';
 import { pino } from 'pino';
-import {
-  IngestServer, RuntimeMetrics, type CallEvent, type SourceDefinition,
-} from '@callrelay/core';
+import { type CallEvent, type SourceDefinition } from '@callrelay/core';
+import { IngestServer, RuntimeMetrics } from '@callrelay/core/host';
 import { countOutcomes, trackCalls } from './call-harness.js';
 import { testContext } from './context.js';
 import { MemoryStore } from './memory-store.js';
-import type { FixtureRequest, WebhookFixture } from './fixtures.js';
+import type { FixtureRequest, WebhookFixture } from '@callrelay/fixtures';
 
 /** An HTTP request as the contract suite sends it. */
 export interface ContractRequest {
@@ -150,7 +149,7 @@ export function runSourceContract(name: string, harness: SourceContractHarness):
           const fresh = new MemoryStore();
           const source = await harness.definition.create(harness.config as never, testContext({ id: 'contract' }));
           // The events of each request, as the ingest path builds them, fed to the tracker shuffled and duplicated.
-          const { ingestWebhook } = await import('@callrelay/core');
+          const { ingestWebhook } = await import('@callrelay/core/host');
           const { webhookFromFixture } = await import('./webhook.js');
           const events: CallEvent[] = [];
           for (const request of fixture.requests) {

@@ -1,5 +1,5 @@
-import type { IncomingWebhook } from '@callrelay/core';
-import type { FixtureRequest } from './fixtures.js';
+import type { IncomingWebhook, OutgoingWebhook } from '@callrelay/core';
+import type { FixtureRequest } from '@callrelay/fixtures';
 
 /** Builds an {@link IncomingWebhook} as the core would hand it to a source's verify/parse. */
 export function makeWebhook(input: {
@@ -59,4 +59,29 @@ export function webhookFromFixture(request: FixtureRequest, options: { url?: str
     headers: { ...request.headers, ...options.headers },
     remoteAddress: options.remoteAddress,
   });
+}
+
+/**
+ * The {@link IncomingWebhook} the core would hand a source for a request sent as `request` (the
+ * output of a source definition's `sign`): for round-trip tests of `sign` against `verify`.
+ */
+export function webhookFromOutgoing(request: OutgoingWebhook, options: { remoteAddress?: string } = {}): IncomingWebhook {
+  return makeWebhook({
+    body: request.body,
+    method: request.method,
+    url: request.url,
+    headers: request.headers,
+    remoteAddress: options.remoteAddress,
+  });
+}
+
+/** The request `callrelay replay` sends for one fixture request to a route URL, before signing. */
+export function outgoingFromFixture(request: FixtureRequest, routeUrl: string): OutgoingWebhook {
+  const url = new URL(routeUrl);
+  if (request.query) for (const [k, v] of new URLSearchParams(request.query)) url.searchParams.set(k, v);
+  const method = request.method ?? (request.body === undefined ? 'GET' : 'POST');
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(request.headers ?? {})) headers[k.toLowerCase()] = v;
+  if (request.contentType && method !== 'GET') headers['content-type'] = request.contentType;
+  return { method, url: url.href, headers, ...(method === 'GET' || request.body === undefined ? {} : { body: request.body }) };
 }

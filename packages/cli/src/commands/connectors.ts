@@ -1,4 +1,4 @@
-import { describeConfig as describeFields } from '@callrelay/core';
+import { describeConfig as describeFields } from '@callrelay/core/host';
 import { bundledRegistry } from '../bundled.js';
 import { CommandFailure } from '../config-file.js';
 import { EXIT } from '../exit-codes.js';

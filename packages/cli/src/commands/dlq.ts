@@ -1,8 +1,8 @@
-import { Registry } from 'prom-client';
+import { type DeadLetter, type Store } from '@callrelay/core';
 import {
-  createLogger, createRedactor, purgeDeadLetters, replayDeadLetters, selectDeadLetters,
-  type DeadLetter, type DeadLetterSelection, type Redactor, type Store,
-} from '@callrelay/core';
+  Runtime, TOKENS, createLogger, createRedactor, purgeDeadLetters, replayDeadLetters, selectDeadLetters,
+  type DeadLetterSelection, type Redactor,
+} from '@callrelay/core/host';
 import { bundledRegistry } from '../bundled.js';
 import { CommandFailure, loadConfigOrFail } from '../config-file.js';
 import { EXIT } from '../exit-codes.js';
@@ -13,13 +13,14 @@ import { parseBefore } from '../time-arg.js';
  * is printed: dead letters carry reasons written by sinks (a receiver's URL, its answer) and events
  * as received, so the config's secrets and URL credentials are redacted from them.
  */
-async function openStore(file: string): Promise<{ store: Store; redact: Redactor }> {
+async function openStore(file: string): Promise<{ store: Store; close: () => Promise<void>; redact: Redactor }> {
   const config = await loadConfigOrFail(file, await bundledRegistry());
   const logger = createLogger({ level: 'warn', secretKeys: config.secretKeys, secretValues: config.secretValues, destination: process.stderr });
-  const store = await config.store.definition.create(config.store.options as never, {
-    id: 'store', logger, clock: { now: () => Date.now() }, http: fetch, metrics: new Registry(), baseDir: config.baseDir,
-  });
-  return { store, redact: createRedactor(config.secretValues) };
+  // The node's own container, nothing started: the store is created as `run` creates it, and
+  // closed by unbinding it (its deactivation).
+  const { container } = new Runtime(config, { logger });
+  const store = await container.getAsync<Store>(TOKENS.Store);
+  return { store, close: () => container.unbind(TOKENS.Store), redact: createRedactor(config.secretValues) };
 }
 
 function describeLetter(l: DeadLetter): string {
@@ -28,7 +29,7 @@ function describeLetter(l: DeadLetter): string {
 
 /** `callrelay dlq list <config>`. */
 export async function dlqListCommand(file: string, options: { sink?: string; json?: boolean; limit?: string }): Promise<void> {
-  const { store, redact } = await openStore(file);
+  const { store, close, redact } = await openStore(file);
   try {
     const letters = await store.deadLetters.list({ sinkId: options.sink, limit: options.limit ? Number(options.limit) : undefined });
     if (options.json) {
@@ -42,7 +43,7 @@ export async function dlqListCommand(file: string, options: { sink?: string; jso
     for (const l of letters) process.stdout.write(redact.text(describeLetter(l)));
     process.stdout.write(`${letters.length} dead letter(s)\n`);
   } finally {
-    await store.close();
+    await close();
   }
 }
 
@@ -51,7 +52,7 @@ export async function dlqReplayCommand(file: string, ids: string[], options: { s
   if (!ids.length && !options.sink && !options.all) {
     throw new CommandFailure('name dead letter ids, or --sink <id>, or --all', EXIT.USAGE);
   }
-  const { store } = await openStore(file);
+  const { store, close } = await openStore(file);
   try {
     const replayed = await replayDeadLetters(store, { ids, sinkId: options.sink });
     const missing = ids.filter((id) => !replayed.some((l) => l.id === id));
@@ -59,7 +60,7 @@ export async function dlqReplayCommand(file: string, ids: string[], options: { s
     process.stdout.write(`${replayed.length} dead letter(s) queued again; a running callrelay node delivers them\n`);
     if (missing.length) throw new CommandFailure(`not found: ${missing.join(', ')}`, EXIT.FAILURE);
   } finally {
-    await store.close();
+    await close();
   }
 }
 
@@ -90,7 +91,7 @@ export async function dlqPurgeCommand(file: string, ids: string[], options: Purg
     }
     selection.failedBefore = before;
   }
-  const { store, redact } = await openStore(file);
+  const { store, close, redact } = await openStore(file);
   try {
     const notFound = (missing: string[]) => (missing.length ? `not found: ${missing.join(', ')}` : undefined);
     if (!options.yes) {
@@ -111,6 +112,6 @@ export async function dlqPurgeCommand(file: string, ids: string[], options: Purg
     const problem = notFound(missing);
     if (problem) throw new CommandFailure(problem, EXIT.FAILURE);
   } finally {
-    await store.close();
+    await close();
   }
 }

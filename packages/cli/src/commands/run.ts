@@ -1,34 +1,49 @@
-import { Runtime, createRedactor, errorMessage } from '@callrelay/core';
+import { errorMessage, hasErrorCode } from '@callrelay/core';
+import {
+  ConfigError, Runtime, createLogger, createRedactor, formatIssue, loadConfig,
+  type ConnectorRegistry, type ResolvedConfig, type ResolvedSource,
+} from '@callrelay/core/host';
+import { loadFixtures } from '@callrelay/fixtures';
 import { bundledRegistry } from '../bundled.js';
 import { CommandFailure, loadConfigOrFail } from '../config-file.js';
 import { EXIT } from '../exit-codes.js';
-import { loadFixtures } from '@callrelay/testkit';
-import type { ResolvedConfig } from '@callrelay/core';
+import { prettyLogLines, wantsPrettyLogs } from '../log-format.js';
+import { RawConfig } from '../raw-config.js';
+import { configArgument, sampleCommand, type SampleRequest } from '../start-banner.js';
+import { outgoingRequest } from './replay.js';
 
 /**
- * A curl line that posts the first recorded sample of the first source's platform. Credentials are
- * never printed: a Basic-auth source shows `-u user:PASSWORD` for the reader to fill in.
+ * The recorded sample to show for a source: the shortest body its platform sent (the friendliest
+ * first try), or undefined when no recording of that platform ships with callrelay.
  */
-function sampleCurl(config: ResolvedConfig, base: string): string | undefined {
-  const source = config.sources[0];
-  if (!source) return undefined;
+function malformed(request: { contentType?: string; body?: string }): boolean {
+  if (!request.contentType?.includes('json')) return false;
+  try { JSON.parse(request.body ?? ''); return false; } catch { return true; }
+}
+
+function sampleRequest(source: ResolvedSource): SampleRequest | undefined {
   let fixture;
   try {
-    // The shortest recorded body makes the friendliest first try.
     fixture = loadFixtures(source.definition.platform ?? source.definition.type)
       .filter((f) => f.requests[0]?.method !== 'GET' && f.requests[0]?.body)
-      .sort((a, b) => a.requests[0]!.body!.length - b.requests[0]!.body!.length)[0];
+      // Well-formed bodies first: a recording of a platform's malformed JSON is a poor first try.
+      .sort((a, b) => Number(malformed(a.requests[0]!)) - Number(malformed(b.requests[0]!)) || a.requests[0]!.body!.length - b.requests[0]!.body!.length)[0];
   } catch {
     return undefined;
   }
-  const request = fixture?.requests[0];
-  if (!request?.body) return undefined;
-  const auth = source.options.auth as { basic?: { username: string } } | string | undefined;
-  const user = typeof auth === 'object' && auth.basic ? ` -u '${auth.basic.username}:PASSWORD'` : '';
-  let body = request.body;
-  try { body = JSON.stringify(JSON.parse(body)); } catch { /* a deliberately malformed sample stays as recorded */ }
-  body = body.replace(/'/g, `'\\''`);
-  return `curl${user} -H 'content-type: ${request.contentType ?? 'application/json'}' -d '${body}' ${base}${source.route}`;
+  if (!fixture) return undefined;
+  return { fixtureName: fixture.name, request: outgoingRequest(fixture.requests[0]!, new URL(`http://127.0.0.1${source.route}`), {}) };
+}
+
+/**
+ * What to say when `server.port` is taken: the port, where it was set (the config key, the variable
+ * the file reads it from, or `--port`), and how to choose another.
+ */
+function portInUseHint(config: ResolvedConfig, portFlag: string | undefined): string {
+  const where = portFlag !== undefined ? `--port ${portFlag} on the command line` : `server.port in ${config.file}`;
+  const variables = portFlag === undefined ? RawConfig.read(config.file)?.variables(['server', 'port']) ?? [] : [];
+  const ways = [...variables.map((name) => `${name}=<port> in the environment`), '--port <port>', ...(portFlag === undefined && !variables.length ? [`server.port in ${config.file}`] : [])];
+  return `\n  port ${config.server.port} on ${config.server.host} is already in use by another process (set by ${where}): stop that process, or choose another port with ${ways.join(' or ')}`;
 }
 
 /** `callrelay run <config>`: starts a node and runs until SIGTERM/SIGINT. */
@@ -38,12 +53,14 @@ export async function runCommand(file: string, options: { port?: string }): Prom
   if (options.port !== undefined) {
     const port = Number(options.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandFailure(`--port must be 0-65535, got ${options.port}`, EXIT.USAGE);
-    config.server.port = port;
   }
-  // LOG_LEVEL overrides the file, for a quick look at debug logs without editing the config.
-  const level = process.env.LOG_LEVEL;
-  if (level && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) config.log.level = level as typeof config.log.level;
-  const runtime = new Runtime(config);
+  applyOverrides(config, options);
+  const pretty = wantsPrettyLogs(config.log.pretty);
+  const logger = createLogger({
+    level: config.log.level, secretKeys: config.secretKeys, secretValues: config.secretValues,
+    ...(pretty ? { formatLine: prettyLogLines(process.stdout.isTTY === true) } : {}),
+  });
+  const runtime = new Runtime(config, { logger });
   let address;
   try {
     address = await runtime.start();
@@ -52,7 +69,7 @@ export async function runCommand(file: string, options: { port?: string }): Prom
     const code = (err as { code?: unknown }).code;
     // The usual first-run mistake: say what to do about it.
     const hint = code === 'EADDRINUSE'
-      ? `\n  another process listens on ${config.server.host}:${config.server.port}: stop it, or choose another port (server.port in the file, --port, or PORT in the quickstart)`
+      ? portInUseHint(config, options.port)
       : code === 'EACCES' ? `\n  no permission to listen on port ${config.server.port}: ports below 1024 need privileges; choose a port above 1024` : '';
     throw new CommandFailure(`callrelay could not start: ${createRedactor(config.secretValues).text(errorMessage(err))}${hint}`, EXIT.FAILURE);
   }
@@ -60,12 +77,22 @@ export async function runCommand(file: string, options: { port?: string }): Prom
   const base = `http://${host}:${address.port}`;
   const lines = [`callrelay listening on ${base}`];
   for (const route of runtime.routes) lines.push(`  source ${route.id}: ${route.methods.join('/')} ${base}${route.route}`);
-  lines.push(`  health: ${base}/healthz   metrics: ${base}/metrics`);
-  const sample = sampleCurl(config, base);
-  if (sample) lines.push('', 'post a sample webhook:', `  ${sample}`);
+  lines.push(`  health: ${base}/healthz`);
+  const admin = runtime.adminAddress;
+  if (admin) lines.push(`callrelay admin listening on http://${admin.address.includes(':') ? `[${admin.address}]` : admin.address}:${admin.port} (/metrics, /readyz)`);
+  const context = { config, configArg: configArgument(file), base, env: process.env };
+  const samples = config.sources.flatMap((source) => {
+    const sample = sampleRequest(source);
+    return sample ? [`  # ${source.id}: ${sample.fixtureName}`, `  ${sampleCommand(source, sample, context)}`] : [];
+  });
+  if (samples.length) lines.push('', 'post a recorded sample webhook (in a shell with this environment):', ...samples);
   process.stderr.write(`${lines.join('\n')}\n`);
   // Machine-readable line for scripts and tests that start on port 0.
   runtime.logger.info({ url: base, routes: runtime.routes }, 'callrelay started');
+
+  // SIGHUP: the file is read and validated again; the node goes on with the old one when it fails.
+  const reload = () => void reloadConfig(file, registry, options, runtime);
+  process.on('SIGHUP', reload);
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -84,4 +111,37 @@ export async function runCommand(file: string, options: { port?: string }): Prom
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  process.off('SIGHUP', reload);
+}
+
+/** What the command line and the environment override in the file (`--port`, LOG_LEVEL), on start and on reload alike. */
+function applyOverrides(config: ResolvedConfig, options: { port?: string }): void {
+  if (options.port !== undefined) config.server.port = Number(options.port);
+  // LOG_LEVEL overrides the file, for a quick look at debug logs without editing the config.
+  const level = process.env.LOG_LEVEL;
+  if (level && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) config.log.level = level as typeof config.log.level;
+}
+
+/** Reloads the file into the running node; every problem is logged and the old configuration kept. */
+async function reloadConfig(file: string, registry: ConnectorRegistry, options: { port?: string }, runtime: Runtime): Promise<void> {
+  const { logger } = runtime;
+  logger.info({ file }, 'SIGHUP: reloading the configuration');
+  let next: ResolvedConfig;
+  try {
+    next = await loadConfig(file, registry);
+  } catch (err) {
+    if (err instanceof ConfigError || hasErrorCode(err, 'CONFIG_INVALID')) {
+      for (const issue of (err as ConfigError).issues) logger.error({ file }, `reload refused: ${formatIssue(issue)}`);
+    } else {
+      logger.error({ file }, `reload refused: ${errorMessage(err)}`);
+    }
+    logger.error({ file }, 'still running the previous configuration');
+    return;
+  }
+  applyOverrides(next, options);
+  try {
+    await runtime.reload(next);
+  } catch (err) {
+    logger.error({ file, err: errorMessage(err) }, 'reload failed; still running the previous configuration');
+  }
 }

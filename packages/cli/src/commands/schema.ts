@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { configJsonSchema } from '@callrelay/core';
+import { configJsonSchema } from '@callrelay/core/host';
 import { bundledRegistry } from '../bundled.js';
 
 /** `callrelay schema [--out file]`: the JSON Schema of a config file, connectors included. */

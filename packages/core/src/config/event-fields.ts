@@ -1,6 +1,7 @@
+import { WEEKDAYS } from '../calendar/schema.js';
 import {
   CALL_DIRECTIONS, CALL_EVENT_TYPES, CALL_OUTCOMES,
-  type CallEvent, type CallSummary, type Party, type SipInfo,
+  type CallEvent, type CallSummary, type CallbackInfo, type CallerContext, type Party, type SipInfo,
 } from '../model/call-event.js';
 
 /**
@@ -41,6 +42,14 @@ const CALL_SUMMARY_FIELDS = {
   legs: strings, rang: strings, answeredBy: string, transfers: number, recordingUrls: strings, eventCount: number,
 } as const satisfies FieldsOf<CallSummary>;
 
+const CALLER_FIELDS = {
+  callsToday: number, name: string, contactUrl: string, contactId: string, contactSource: string,
+} as const satisfies FieldsOf<CallerContext>;
+
+const CALLBACK_FIELDS = {
+  via: { kind: 'enum', values: ['outbound', 'inbound'] }, missedEventId: string, source: string, callId: string, by: string, afterSeconds: number,
+} as const satisfies FieldsOf<CallbackInfo>;
+
 /**
  * The fields of {@link CallEvent} that a pipeline's `when` may name: the one list `callrelay
  * validate` checks keys and values against. Adding a field to `CallEvent` without adding it here
@@ -76,8 +85,23 @@ export const CALL_EVENT_FIELDS = {
   details: { kind: 'free' },
   flags: strings,
   call: { kind: 'object', fields: CALL_SUMMARY_FIELDS },
+  caller: { kind: 'object', fields: CALLER_FIELDS },
+  callback: { kind: 'object', fields: CALLBACK_FIELDS },
   raw: { kind: 'free' },
+  route: { kind: 'free' },
+  digest: { kind: 'free' },
 } as const satisfies FieldsOf<CallEvent>;
+
+/**
+ * Fields `when` computes from the call rather than reads from it: its local weekday, date and time
+ * of day (`HH:MM`), at its start, in its time zone (docs/business-hours.md).
+ */
+export const LOCAL_TIME_FIELDS = {
+  local: { kind: 'object', fields: { weekday: { kind: 'enum', values: WEEKDAYS }, date: string, time: string } },
+} as const satisfies Record<string, EventField>;
+
+/** Every path `when` may name: the event's fields and the computed `local.*`. */
+const WHEN_FIELDS: Readonly<Record<string, EventField>> = { ...CALL_EVENT_FIELDS, ...LOCAL_TIME_FIELDS };
 
 /** What {@link lookupField} found for a dotted path. */
 export type FieldLookup =
@@ -93,7 +117,7 @@ const ARRAY_INDEX = /^(0|[1-9]\d*)$/;
  */
 export function lookupField(path: string): FieldLookup {
   const parts = path.split('.');
-  let fields: Readonly<Record<string, EventField>> = CALL_EVENT_FIELDS;
+  let fields: Readonly<Record<string, EventField>> = WHEN_FIELDS;
   let prefix = '';
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
@@ -122,7 +146,7 @@ export function lookupField(path: string): FieldLookup {
  * `details.<any key>`; what an unknown field's error lists.
  */
 export function describeEventFields(): string {
-  return Object.entries(CALL_EVENT_FIELDS as Readonly<Record<string, EventField>>).map(([key, field]) => {
+  return Object.entries(WHEN_FIELDS).map(([key, field]) => {
     if (field.kind === 'object') return `${key}.{${Object.keys(field.fields).join(', ')}}`;
     if (field.kind === 'free') return `${key}.<any key>`;
     return key;

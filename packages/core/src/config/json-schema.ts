@@ -1,20 +1,23 @@
 import { z } from 'zod';
 import type { ConnectorRegistry } from '../plugin/registry.js';
-import type { AnyConnectorDefinition } from '../plugin/define.js';
-import { backlogSchema, logSchema, pipelineSchema, serverSchema, sinkBaseShape, sourceBaseShape, storeBaseShape, trackerSchema } from './schema.js';
+import type { AnyConnectorDefinition, ConnectorKind } from '../plugin/define.js';
+import { rootSchema, sinkBaseShape, sourceBaseShape, storeBaseShape } from './schema.js';
 import { WHEN_SCHEMA_REF, whenJsonSchema } from './when-json-schema.js';
+import { filterStepConfig, routeStepConfig } from '../pipeline/core-steps.js';
 
-const ID_PATTERN = '^[a-z0-9][a-z0-9_-]*$';
+type JsonSchema = Record<string, unknown>;
+type JsonObjectSchema = JsonSchema & { properties: Record<string, JsonSchema> };
+
+const toJson = (schema: z.ZodType): JsonSchema => strip(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema);
 
 /** One connector's config as JSON Schema: its own keys plus the base keys, `type` fixed. */
-function connectorSchema(definition: AnyConnectorDefinition, base: Record<string, z.ZodType>): Record<string, unknown> {
+function connectorSchema(definition: AnyConnectorDefinition, base: z.ZodRawShape): JsonSchema {
   const { type: _type, ...rest } = base;
-  const shape = z.object({ ...rest, ...definition.config.shape, type: z.literal(definition.type) }).strict()
-    .meta({ title: `${definition.kind} ${definition.type}`, description: definition.description });
-  return z.toJSONSchema(shape, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return toJson(z.object({ ...rest, ...definition.config.shape, type: z.literal(definition.type) }).strict()
+    .meta({ title: `${definition.kind} ${definition.type}`, description: definition.description }));
 }
 
-function strip(schema: Record<string, unknown>): Record<string, unknown> {
+function strip(schema: JsonSchema): JsonSchema {
   const { $schema: _s, ...rest } = schema;
   return rest;
 }
@@ -22,34 +25,42 @@ function strip(schema: Record<string, unknown>): Record<string, unknown> {
 /**
  * The JSON Schema (draft 2020-12) of a whole config file with every connector the registry knows,
  * for editors (`# yaml-language-server: $schema=...`) and `callrelay schema`.
+ *
+ * Derived from the core's one description of the file (`rootSchema`, which `callrelay validate`
+ * also uses): its sections, keys, defaults and id patterns. The parts the core leaves open to
+ * connectors (an entry of `sources`, `sinks`, the `store`, a pipeline's `transforms`) become the
+ * union of the installed connectors' schemas; `when` becomes the field-aware schema of
+ * `when-json-schema.ts`, kept in `$defs` since it nests itself.
  */
-export function configJsonSchema(registry: ConnectorRegistry): Record<string, unknown> {
-  const toJson = (schema: z.ZodType) => strip(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>);
-  const oneOfKind = (kind: 'source' | 'sink' | 'transform' | 'store', base: Record<string, z.ZodType>) => {
-    const variants = registry.list(kind).map((d) => strip(connectorSchema(d, base)));
+export function configJsonSchema(registry: ConnectorRegistry): JsonSchema {
+  const connectors = (kind: ConnectorKind, base: z.ZodRawShape): JsonSchema => {
+    const variants = registry.list(kind).map((definition) => connectorSchema(definition, base));
     return variants.length ? { anyOf: variants } : { type: 'object' };
   };
-  const pipeline = toJson(pipelineSchema) as { properties?: Record<string, unknown> };
-  if (pipeline.properties) {
-    pipeline.properties.transforms = { type: 'array', items: oneOfKind('transform', {}) };
-    pipeline.properties.when = { $ref: WHEN_SCHEMA_REF };
-  }
+  const root = toJson(rootSchema) as JsonObjectSchema;
+  const sections = root.properties as Record<string, JsonSchema>;
+  const pipeline = sections.pipelines!.additionalProperties as JsonObjectSchema;
+  sections.sources!.additionalProperties = connectors('source', sourceBaseShape);
+  sections.sinks!.additionalProperties = connectors('sink', sinkBaseShape);
+  // The core's own steps (filter, route) next to the transforms the registry knows.
+  const coreStep = (type: string, config: z.ZodObject, description: string) => {
+    const step = toJson(z.object({ type: z.literal(type), ...config.shape }).strict().meta({ title: `step ${type}`, description })) as JsonObjectSchema;
+    if (step.properties?.when) step.properties.when = { $ref: WHEN_SCHEMA_REF };
+    return step;
+  };
+  const transforms = connectors('transform', {}) as { anyOf?: JsonSchema[] };
+  pipeline.properties.transforms = { ...pipeline.properties.transforms, items: { anyOf: [
+    ...(transforms.anyOf ?? [transforms]),
+    coreStep('filter', filterStepConfig, 'Drops the events that do not match a when condition, after the steps above it.'),
+    coreStep('route', routeStepConfig, 'Looks the call up in a routing table and sets route.*.'),
+  ] } };
+  pipeline.properties.when = { $ref: WHEN_SCHEMA_REF };
+  const { properties: _p, additionalProperties: _a, type: _t, ...store } = sections.store!;
+  sections.store = { ...store, ...connectors('store', storeBaseShape) };
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'callrelay configuration',
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      $schema: { type: 'string' },
-      sources: { type: 'object', propertyNames: { pattern: ID_PATTERN }, additionalProperties: oneOfKind('source', sourceBaseShape) },
-      sinks: { type: 'object', propertyNames: { pattern: ID_PATTERN }, additionalProperties: oneOfKind('sink', sinkBaseShape) },
-      pipelines: { type: 'object', propertyNames: { pattern: ID_PATTERN }, additionalProperties: pipeline },
-      server: toJson(serverSchema),
-      store: oneOfKind('store', storeBaseShape),
-      log: toJson(logSchema),
-      tracker: toJson(trackerSchema),
-      backlog: toJson(backlogSchema),
-    },
+    ...root,
     $defs: { when: whenJsonSchema() },
   };
 }

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { CALL_DIRECTIONS, CALL_EVENT_TYPES } from '../model/call-event.js';
 import { proxyEntryProblem, TRUST_PROXY_TRUE_REFUSED } from '../http/client-address.js';
 import { DEFAULT_BODY_SHAPE_LIMITS } from '../util/body-shape.js';
+import { businessHoursSectionSchema, ianaTimeZone } from '../calendar/schema.js';
+import { routesSectionSchema } from '../pipeline/route-table.js';
 
 /** Marks a config field as a secret: redacted in logs, flagged in docs and `callrelay connectors`. */
 export function secret<T extends z.ZodType>(schema: T): T {
@@ -28,6 +30,8 @@ export const sourceBaseShape = {
     .meta({ description: 'HTTP path of the webhook. Default: `/hooks/<source-id>`.', examples: ['/webhooks/call'] }),
   defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as US or GB').optional()
     .meta({ description: 'Country used to derive E.164 numbers from national numbers.', examples: ['US'] }),
+  timeZone: ianaTimeZone.optional()
+    .meta({ description: 'Time zone of this source\'s calls (IANA name): `when` reads `local.weekday`, `local.time` and `businessHours` in it. Default: UTC for `local.*`, the calendar\'s own zone for `businessHours`.', examples: ['Europe/Berlin'] }),
 };
 
 /**
@@ -77,8 +81,14 @@ export const whenSchema: z.ZodType<WhenClause> = z.record(z.string(), z.unknown(
 export const pipelineSchema = z.object({
   from: z.array(idSchema).min(1).meta({ description: 'Source ids whose events enter this pipeline.' }),
   when: whenSchema.optional(),
-  transforms: z.array(z.looseObject({ type: z.string() })).default([]).meta({ description: 'Steps applied in order; each names a transform type.' }),
+  transforms: z.array(z.looseObject({ type: z.string() })).default([]).meta({ description: 'Steps applied in order, after `when`; each names a transform type (`map`, `template`, `filter`, `route`, a plugin\'s).' }),
   to: z.array(idSchema).min(1).meta({ description: 'Sink ids that receive the matching events.' }),
+  digest: z.object({
+    calendar: z.string().min(1).meta({ description: 'The name of an entry of the top-level `businessHours` section.' }),
+  }).strict().optional().meta({
+    description: 'While these business hours are closed, hold the pipeline\'s events (durably, in the store) and deliver them at the next opening as ONE event per sink listing them (`digest.events`; Slack posts one message with a line per call). Events while open are delivered at once. See docs/business-hours.md.',
+    examples: [{ calendar: 'office' }],
+  }),
   description: z.string().optional(),
 }).strict();
 
@@ -125,14 +135,16 @@ export const serverSchema = z.object({
 
 export const logSchema = z.object({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  pretty: z.boolean().default(false).meta({ description: 'Human-readable lines instead of JSON.' }),
+  pretty: z.boolean().optional().meta({ description: 'Human-readable lines instead of JSON (`callrelay run`). Default: human-readable when stdout is a terminal and `NODE_ENV` is not `production`, JSON otherwise.' }),
 }).strict();
 
 export const trackerSchema = z.object({
   enabled: z.boolean().default(true).meta({ description: 'Derive `missed` and `completed` events from call lifecycles.' }),
   callTimeoutMs: z.number().int().min(1000).default(4 * 3600_000).meta({ description: 'A call with no event for this long is closed (an answered call gets its `completed` summary, flagged `timed-out`).' }),
   settleMs: z.number().int().min(0).max(600_000).default(2000).meta({ description: 'After a call ends, wait this long for late or out-of-order events before deciding `missed` or `completed`. 0 decides at once.' }),
-  quietMs: z.number().int().min(1000).max(600_000).default(20_000).meta({ description: "When every agent the call was offered to has ended unanswered and the caller's leg reports nothing for this long, the call is missed (platforms such as jambonz with answerOnBridge send no end for the caller's leg). See docs/calls.md." }),
+  quietMs: z.number().int().min(1000).max(600_000).default(20_000).meta({ description: "When every agent the call was offered to has ended unanswered and the caller's leg reports nothing for this long, the call is missed (platforms such as jambonz with answerOnBridge send no end for the caller's leg). Raise it for applications that wait longer between dial attempts. See docs/calls.md." }),
+  callbackWindowMs: z.number().int().min(60_000).max(30 * 86_400_000).default(86_400_000).meta({ description: 'A missed call counts as returned (`called_back` event) when the number is reached within this long: an answered outbound call to it, or its caller calling again and being answered. Default 24 h. See docs/threads-and-callbacks.md.' }),
+  timeZone: ianaTimeZone.default('UTC').meta({ description: 'The zone whose calendar days `caller.callsToday` (repeat callers) counts in (IANA name).', examples: ['Europe/Berlin'] }),
 }).strict();
 
 export const backlogSchema = z.object({
@@ -140,6 +152,23 @@ export const backlogSchema = z.object({
   retryAfterSeconds: z.number().int().min(1).max(3600).default(5).meta({ description: 'The Retry-After of those 503 answers.' }),
   warnLagSeconds: z.number().int().min(1).default(30).meta({ description: 'A warning is logged (at most once a minute) while the oldest event waiting to be routed is older than this.' }),
 }).strict();
+
+/** Whether a listen address only accepts connections from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+export const adminSchema = z.object({
+  host: z.string().default('127.0.0.1').meta({ description: 'Address the admin listener binds. Any address other than loopback needs `token`.' }),
+  port: z.number().int().min(0).max(65535).default(9464).meta({ description: 'TCP port of the admin listener (9464: the port OpenTelemetry and Prometheus exporters use). 0 picks a free port.' }),
+  // A refinement rather than .min(): the JSON Schema must let an editor accept `${ADMIN_TOKEN}`.
+  token: secret(z.string().refine((token) => token.length >= 16, 'an admin token is at least 16 characters: generate one with `openssl rand -hex 24`')).optional().meta({
+    description: 'Bearer token every admin request must carry (`Authorization: Bearer <token>`). Required when `host` is not loopback; when set, required on loopback too. Read it from the environment or a file rather than writing it here.',
+    examples: ['${ADMIN_TOKEN}'],
+  }),
+}).strict().refine((admin) => admin.token !== undefined || isLoopbackHost(admin.host), {
+  path: ['token'], error: 'the admin listener binds a non-loopback address: set admin.token, or bind it to 127.0.0.1',
+}).meta({ description: 'The admin listener: `/metrics`, `/healthz` and detailed `/readyz`, on its own address and port rather than the public webhook port. Absent: no admin listener.' });
 
 export const storeBaseShape = {
   type: z.string().default('sqlite').meta({ description: 'Store type: `sqlite` (embedded default) or `nats`.' }),
@@ -156,6 +185,9 @@ export const rootSchema = z.object({
   log: logSchema.prefault({}),
   tracker: trackerSchema.prefault({}),
   backlog: backlogSchema.prefault({}),
+  admin: adminSchema.optional(),
+  businessHours: businessHoursSectionSchema.default({}),
+  routes: routesSectionSchema.default({}),
 }).strict();
 
 export const EVENT_TYPE_VALUES = CALL_EVENT_TYPES;

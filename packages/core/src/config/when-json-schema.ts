@@ -1,4 +1,4 @@
-import { CALL_EVENT_FIELDS, type EventField } from './event-fields.js';
+import { CALL_EVENT_FIELDS, LOCAL_TIME_FIELDS, type EventField } from './event-fields.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -18,6 +18,11 @@ export function whenJsonSchema(): JsonSchema {
     all: { type: 'array', items: { $ref: WHEN_SCHEMA_REF }, description: 'Every clause matches.' },
     any: { type: 'array', items: { $ref: WHEN_SCHEMA_REF }, description: 'At least one clause matches.' },
     not: { $ref: WHEN_SCHEMA_REF, description: 'The clause does not match.' },
+    businessHours: {
+      type: 'object', minProperties: 1, maxProperties: 1, additionalProperties: false,
+      properties: { open: { type: 'string' }, closed: { type: 'string' } },
+      description: 'The call started while the named business hours were open (or closed).',
+    },
   };
   const patternProperties: Record<string, JsonSchema> = {};
   const visit = (fields: Readonly<Record<string, EventField>>, prefix: string) => {
@@ -34,6 +39,12 @@ export function whenJsonSchema(): JsonSchema {
     }
   };
   visit(CALL_EVENT_FIELDS, '');
+  visit(LOCAL_TIME_FIELDS, '');
+  const time = { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$|^24:00$' };
+  properties['local.time'] = { anyOf: [time, { type: 'array', items: time }, { type: 'object', additionalProperties: false, properties: {
+    eq: time, ne: time, in: { type: 'array', items: time }, notIn: { type: 'array', items: time }, exists: { type: 'boolean' },
+    between: { type: 'array', items: time, minItems: 2, maxItems: 2 },
+  } }] };
   return {
     type: 'object',
     description: 'Match on event fields (docs/configuration.md#when). Keys are dotted paths; values are a value, a list (any of) or operators. Tested before the transforms.',

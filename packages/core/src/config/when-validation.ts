@@ -2,7 +2,8 @@ import { WHEN_OPERATORS, type WhenOperator } from '../pipeline/filter.js';
 import type { ConfigIssueCode } from './config-error.js';
 import { describeValue as describe } from './describe-value.js';
 import { didYouMean } from './did-you-mean.js';
-import { CALL_EVENT_FIELDS, describeEventFields, lookupField, type EventField } from './event-fields.js';
+import { CALL_EVENT_FIELDS, LOCAL_TIME_FIELDS, describeEventFields, lookupField, type EventField } from './event-fields.js';
+import { TIME_OF_DAY } from '../calendar/schema.js';
 
 type Path = (string | number)[];
 
@@ -30,12 +31,15 @@ export interface WhenContext {
    * or leading zero.
    */
   sourceText?: (path: Path) => string | undefined;
+  /** The names of the `businessHours` calendars that `businessHours: { open: <name> }` may name. */
+  calendars?: readonly string[];
 }
 
-const COMBINATORS = ['all', 'any', 'not'];
+const COMBINATORS = ['all', 'any', 'not', 'businessHours'];
+const BUSINESS_HOURS_STATES = ['open', 'closed'];
 const NUMERIC_OPERATORS: readonly WhenOperator[] = ['gt', 'gte', 'lt', 'lte'];
 const TEXT_KINDS: readonly EventField['kind'][] = ['enum', 'source-id', 'platform', 'string', 'time', 'string[]', 'free'];
-const ALL_PATHS = allPaths(CALL_EVENT_FIELDS);
+const ALL_PATHS = [...allPaths(CALL_EVENT_FIELDS), ...allPaths(LOCAL_TIME_FIELDS)];
 
 /**
  * Checks a pipeline's `when` against the canonical event: every key is a field `CallEvent` has,
@@ -70,9 +74,35 @@ function checkClause(clause: unknown, path: Path, context: WhenContext, issues: 
       } else {
         checkClause(value, at, context, issues);
       }
+    } else if (key === 'businessHours') {
+      checkBusinessHours(value, at, context, issues);
     } else {
       checkField(key, value, at, context, issues);
     }
+  }
+}
+
+/** `businessHours: { open: <name> }` or `{ closed: <name> }`, the name one of the config's calendars. */
+function checkBusinessHours(value: unknown, at: Path, context: WhenContext, issues: WhenIssue[]): void {
+  const keys = isMapping(value) ? Object.keys(value) : [];
+  if (!isMapping(value) || keys.length !== 1 || !BUSINESS_HOURS_STATES.includes(keys[0]!)) {
+    const unknown = keys.find((key) => !BUSINESS_HOURS_STATES.includes(key));
+    const hint = unknown ? didYouMean(unknown, BUSINESS_HOURS_STATES) : undefined;
+    issues.push({ path: at, code: 'CONFIG_WHEN_WRONG_TYPE', message: 'businessHours takes open or closed with the name of a calendar', expected: 'businessHours: { open: office } or businessHours: { closed: office }', found: describe(value), atValue: true, ...(hint ? { hint } : {}) });
+    return;
+  }
+  const state = keys[0]!;
+  const name = value[state];
+  const names = context.calendars;
+  if (typeof name !== 'string') {
+    issues.push({ path: [...at, state], code: 'CONFIG_WHEN_WRONG_TYPE', message: `businessHours.${state} names a calendar`, expected: names?.length ? `one of ${names.join(', ')}` : 'the name of an entry of the top-level businessHours section', found: describe(name), atValue: true });
+  } else if (names && !names.includes(name)) {
+    const hint = didYouMean(name, names);
+    issues.push({
+      path: [...at, state], code: 'CONFIG_WHEN_UNKNOWN_VALUE', message: `no business hours named "${name}"`,
+      expected: names.length ? `one of ${names.join(', ')}` : 'an entry of the top-level businessHours section (there is none)', found: JSON.stringify(name), atValue: true,
+      ...(hint ? { hint } : {}),
+    });
   }
 }
 
@@ -84,7 +114,7 @@ function checkField(key: string, value: unknown, at: Path, context: WhenContext,
       : didYouMean(key, [...ALL_PATHS, ...COMBINATORS, ...lookup.known]);
     issues.push({
       path: at, code: 'CONFIG_WHEN_UNKNOWN_FIELD', message: `unknown event field "${key}"`,
-      expected: lookup.prefix && lookup.known.length ? `one of ${lookup.known.join(', ')}` : `a field of the call event (docs/events.md): ${describeEventFields()}; or all, any, not`,
+      expected: lookup.prefix && lookup.known.length ? `one of ${lookup.known.join(', ')}` : `a field of the call event (docs/events.md): ${describeEventFields()}; or all, any, not, businessHours`,
       ...(hint ? { hint } : {}),
     });
     return;
@@ -114,6 +144,10 @@ function checkOperators(key: string, field: EventField, ops: Record<string, unkn
       continue;
     }
     const operator = op as WhenOperator;
+    if (operator === 'between') {
+      checkBetween(key, operand, opAt, issues);
+      continue;
+    }
     if (operator === 'exists') {
       if (typeof operand !== 'boolean') issues.push({ path: opAt, code: 'CONFIG_WHEN_WRONG_TYPE', message: 'exists takes true or false', expected: 'true or false', found: describe(operand), atValue: true });
       continue;
@@ -144,6 +178,18 @@ function checkOperators(key: string, field: EventField, ops: Record<string, unkn
         issues.push({ path: opAt, code: 'CONFIG_WHEN_WRONG_TYPE', message: `${operator} takes a number`, expected: 'a number', found: describe(operand), atValue: true });
       }
     }
+  }
+}
+
+/** `local.time: { between: ["09:00", "17:30"] }`: the only field it applies to. */
+function checkBetween(key: string, operand: unknown, at: Path, issues: WhenIssue[]): void {
+  if (key !== 'local.time') {
+    issues.push({ path: at, code: 'CONFIG_WHEN_WRONG_TYPE', message: `between compares times of day, and applies to local.time only`, expected: 'local.time: { between: ["09:00", "17:30"] }' });
+    return;
+  }
+  const ok = Array.isArray(operand) && operand.length === 2 && operand.every((t) => typeof t === 'string' && (TIME_OF_DAY.test(t) || t === '24:00')) && operand[0] !== operand[1];
+  if (!ok) {
+    issues.push({ path: at, code: 'CONFIG_WHEN_WRONG_TYPE', message: 'between takes two different local times, start (included) and end (excluded)', expected: '["09:00", "17:30"] (24-hour HH:MM, in quotes; ["22:00", "06:00"] runs past midnight)', found: describe(operand), atValue: true });
   }
 }
 
@@ -195,6 +241,10 @@ function checkValue(key: string, field: EventField, value: unknown, at: Path, co
       return;
     }
     case 'string': case 'time': case 'string[]':
+      if (key === 'local.time' && !(typeof value === 'string' && TIME_OF_DAY.test(value))) {
+        wrongType('a local time HH:MM in quotes, such as "09:00"', 'YAML reads 09:00 unquoted as a number (sexagesimal): write "09:00"');
+        return;
+      }
       checkText(key, value, at, context, wrongType);
       return;
     case 'number':

@@ -27,7 +27,7 @@ const BUSY_RETRY_AFTER_SECONDS = 2;
 const DROP_LOG_INTERVAL_MS = 60_000;
 
 /**
- * The HTTP face of callrelay: one route per source, `/healthz`, `/readyz` and `/metrics`.
+ * The public HTTP face of callrelay: one route per source, `/healthz` and a minimal `/readyz`.
  * Everything about a webhook's meaning lives in {@link ingestWebhook}; this file speaks HTTP and
  * keeps clients from holding the server's memory: short header and request timeouts, a cap on
  * connections, a cap on requests in progress per source, credentials in headers checked before the
@@ -42,6 +42,7 @@ export class IngestServer {
   private readonly authFailures?: AuthFailureLimit;
   private readonly slots: SourceSlots;
   private readonly ingestDeps: IngestDeps;
+  private sourceRoutes: Koa.Middleware;
   private droppedSinceLog = 0;
   private lastDropLog = 0;
   /** Set by the runtime: whether everything behind the routes is up. */
@@ -53,7 +54,7 @@ export class IngestServer {
   backlog: { overloaded: boolean; retryAfterSec: number; detail: unknown } = { overloaded: false, retryAfterSec: 5, detail: {} };
 
   constructor(
-    private readonly sources: readonly MountedSource[],
+    sources: readonly MountedSource[],
     options: IngestServerOptions,
     private readonly deps: { store: Pick<Store, 'append'>; metrics: RuntimeMetrics; logger: Logger },
   ) {
@@ -66,15 +67,47 @@ export class IngestServer {
     this.app.proxy = false;
     this.app.silent = true;
     const router = new Router();
+    // Load balancers need no more than these two; metrics and the backlog's detail are on the
+    // admin listener (admin-server.ts), which the public port never shows.
     router.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
     router.get('/readyz', (ctx) => {
-      ctx.status = this.ready && this.accepting && !this.backlog.overloaded ? 200 : 503;
-      ctx.body = { status: ctx.status === 200 ? 'ready' : this.backlog.overloaded ? 'overloaded' : 'not ready', backlog: this.backlog.detail };
+      const { ready, status } = this.readiness();
+      ctx.status = ready ? 200 : 503;
+      ctx.body = { status };
     });
-    router.get('/metrics', async (ctx) => {
-      ctx.type = deps.metrics.registry.contentType;
-      ctx.body = await deps.metrics.registry.metrics();
+    this.sourceRoutes = this.routesOf(sources);
+    this.app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch (err) {
+        deps.logger.error({ err, path: ctx.path }, 'unexpected error while handling a request');
+        ctx.status = 500;
+        ctx.body = { error: 'internal error' };
+      }
     });
+    this.app.use(router.routes());
+    this.app.use(router.allowedMethods());
+    // Looked up per request, so that a reload swaps the sources without a new listener.
+    this.app.use((ctx, next) => this.sourceRoutes(ctx as never, next));
+  }
+
+  /** Whether the node takes webhooks, and why not (public `/readyz`; the admin one adds the detail). */
+  readiness(): { ready: boolean; status: 'ready' | 'overloaded' | 'not ready'; backlog: unknown } {
+    const ready = this.ready && this.accepting && !this.backlog.overloaded;
+    return { ready, status: ready ? 'ready' : this.backlog.overloaded ? 'overloaded' : 'not ready', backlog: this.backlog.detail };
+  }
+
+  /**
+   * Replaces the mounted sources (reload): requests that arrive from now on reach the new ones;
+   * requests in progress finish with the source they started with.
+   */
+  mount(sources: readonly MountedSource[]): void {
+    this.sourceRoutes = this.routesOf(sources);
+  }
+
+  private routesOf(sources: readonly MountedSource[]): Koa.Middleware {
+    const { deps } = this;
+    const router = new Router();
     for (const mounted of sources) {
       const methods = (mounted.source.methods ?? ['POST']).map((m) => m.toUpperCase());
       router.all(mounted.route, async (ctx) => {
@@ -136,17 +169,9 @@ export class IngestServer {
         }
       });
     }
-    this.app.use(async (ctx, next) => {
-      try {
-        await next();
-      } catch (err) {
-        deps.logger.error({ err, path: ctx.path }, 'unexpected error while handling a request');
-        ctx.status = 500;
-        ctx.body = { error: 'internal error' };
-      }
-    });
-    this.app.use(router.routes());
-    this.app.use(router.allowedMethods());
+    const routes = router.routes() as unknown as Koa.Middleware;
+    const allowed = router.allowedMethods() as unknown as Koa.Middleware;
+    return (ctx, next) => routes(ctx, () => allowed(ctx, next));
   }
 
   private answer(ctx: Koa.Context, answer: IngestAnswer): void {
@@ -196,6 +221,11 @@ export class IngestServer {
       remoteAddress: origin.address,
       receivedAt: new Date(),
     };
+  }
+
+  /** The bound address, once listening. */
+  get address(): AddressInfo | undefined {
+    return (this.server?.address() as AddressInfo | null) ?? undefined;
   }
 
   /** Starts listening; resolves with the bound address. */

@@ -8,6 +8,7 @@ export function eventId(sourceId: string, dedupeKey: string): string {
   return createHash('sha256').update(sourceId).update('\0').update(dedupeKey).digest('base64url').slice(0, 32);
 }
 
+/** SHA-256 of `data`, as lower-case hex (e.g. a dedupe key from a body). */
 export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }

@@ -1,10 +1,12 @@
 import type { CallEvent } from '../model/call-event.js';
 import type { WhenClause } from '../config/schema.js';
+import { localTime, type BusinessCalendar, type LocalTime } from '../calendar/calendar.js';
+import { minutesOf } from '../calendar/schema.js';
 
 type Scalar = string | number | boolean | null;
 
 /** The operators of a `when` field condition; `callrelay validate` refuses any other key. */
-export const WHEN_OPERATORS = ['eq', 'ne', 'in', 'notIn', 'exists', 'matches', 'gt', 'gte', 'lt', 'lte'] as const;
+export const WHEN_OPERATORS = ['eq', 'ne', 'in', 'notIn', 'exists', 'matches', 'gt', 'gte', 'lt', 'lte', 'between'] as const;
 export type WhenOperator = (typeof WHEN_OPERATORS)[number];
 
 /** Reads a dotted path (`from.e164`, `call.rang.0`) of an event. */
@@ -18,23 +20,65 @@ export function fieldAt(event: unknown, path: string): unknown {
 }
 
 /**
- * Whether an event satisfies a pipeline's `when` clause (every key must match). The router tests
- * it on the event as stored, before the pipeline's transforms.
+ * What `when` needs beyond the event: the named business hours, and the time zone of each source's
+ * calls. Without it, `local.*` reads UTC and `businessHours` matches nothing.
  */
-export function matchesWhen(event: CallEvent, clause: WhenClause | undefined): boolean {
+export interface WhenEnvironment {
+  calendars: ReadonlyMap<string, BusinessCalendar>;
+  /** `sources.<id>.timeZone`. */
+  sourceTimeZones: ReadonlyMap<string, string>;
+}
+
+/** The instant a call's time conditions are evaluated at: when it started, else when the event happened. */
+export function callInstant(event: CallEvent): number {
+  const at = Date.parse(event.startedAt ?? event.occurredAt);
+  return Number.isNaN(at) ? Date.parse(event.receivedAt) : at;
+}
+
+/**
+ * The zone a call's local time is read in: its routing table row's `timeZone` (set by a `route`
+ * step), else its source's `timeZone`, else `fallback` (a calendar's own zone, or UTC).
+ */
+export function callTimeZone(event: CallEvent, env: WhenEnvironment | undefined, fallback: string): string {
+  const routed = event.route?.timeZone;
+  if (typeof routed === 'string' && routed !== '') return routed;
+  return env?.sourceTimeZones.get(event.source) ?? fallback;
+}
+
+/**
+ * Whether an event satisfies a `when` clause (every key must match). A pipeline's `when` is tested
+ * on the event as stored, before the pipeline's transforms; a `filter` step tests one after them.
+ */
+export function matchesWhen(event: CallEvent, clause: WhenClause | undefined, env?: WhenEnvironment): boolean {
   if (!clause) return true;
+  let local: LocalTime | undefined;
   for (const [key, expected] of Object.entries(clause)) {
     if (key === 'all') {
-      if (!(expected as WhenClause[]).every((c) => matchesWhen(event, c))) return false;
+      if (!(expected as WhenClause[]).every((c) => matchesWhen(event, c, env))) return false;
     } else if (key === 'any') {
-      if (!(expected as WhenClause[]).some((c) => matchesWhen(event, c))) return false;
+      if (!(expected as WhenClause[]).some((c) => matchesWhen(event, c, env))) return false;
     } else if (key === 'not') {
-      if (matchesWhen(event, expected as WhenClause)) return false;
+      if (matchesWhen(event, expected as WhenClause, env)) return false;
+    } else if (key === 'businessHours') {
+      if (!matchesBusinessHours(event, expected as { open?: string; closed?: string }, env)) return false;
+    } else if (key.startsWith('local.')) {
+      local ??= localTime(callInstant(event), callTimeZone(event, env, 'UTC'));
+      if (!matchesField(local[key.slice('local.'.length) as keyof LocalTime], expected)) return false;
     } else if (!matchesField(fieldAt(event, key), expected)) {
       return false;
     }
   }
   return true;
+}
+
+/** `businessHours: { open: office }` / `{ closed: office }` at the call's instant, in the call's zone (default the calendar's). */
+function matchesBusinessHours(event: CallEvent, condition: { open?: string; closed?: string }, env: WhenEnvironment | undefined): boolean {
+  const name = condition.open ?? condition.closed;
+  const calendar = name === undefined ? undefined : env?.calendars.get(name);
+  // Validation refuses unknown names; an embedder without the environment gets no match.
+  if (!calendar) return false;
+  const open = calendar.isOpen(callInstant(event), callTimeZone(event, env, calendar.timeZone));
+  return condition.open !== undefined ? open : !open;
 }
 
 function matchesField(actual: unknown, expected: unknown): boolean {
@@ -52,12 +96,25 @@ function matchesField(actual: unknown, expected: unknown): boolean {
     const texts = (Array.isArray(actual) ? actual : [actual]).filter((item): item is string => typeof item === 'string');
     if (!texts.some((text) => regex.test(text))) return false;
   }
+  if ('between' in ops && !withinTimes(actual, ops.between as [string, string])) return false;
   const n = numberOf(actual);
   if ('gt' in ops && !(n > (ops.gt as number))) return false;
   if ('gte' in ops && !(n >= (ops.gte as number))) return false;
   if ('lt' in ops && !(n < (ops.lt as number))) return false;
   if ('lte' in ops && !(n <= (ops.lte as number))) return false;
   return true;
+}
+
+/**
+ * `local.time: { between: ["09:00", "17:30"] }`: start included, end excluded; a range whose end is
+ * before its start runs past midnight (`["22:00", "06:00"]`).
+ */
+function withinTimes(actual: unknown, [from, to]: [string, string]): boolean {
+  if (typeof actual !== 'string') return false;
+  const t = minutesOf(actual);
+  const a = minutesOf(from);
+  const b = minutesOf(to);
+  return a <= b ? t >= a && t < b : t >= a || t < b;
 }
 
 /**

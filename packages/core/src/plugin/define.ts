@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CallEvent } from '../model/call-event.js';
-import type { Source } from './source.js';
+import type { OutgoingWebhook, SignOptions, Source } from './source.js';
 import type { Sink } from './sink.js';
 import type { Store, KeyValueStore } from '../store/store.js';
 import type { Clock, HttpClient } from './tokens.js';
@@ -10,9 +10,13 @@ import type { Clock, HttpClient } from './tokens.js';
 /**
  * The plugin API version this core implements. A connector records the version it was built for
  * (by calling `defineSource`/`defineSink`/... of its `@callrelay/core`); the host refuses others.
+ * It changes with every change of the plugin API (what `@callrelay/core` exports): the checked-in
+ * API report `packages/core/etc/core.api.md` and its hash in `etc/plugin-api-version.json` change
+ * with it, and a test fails when they do not move together (`npm run api`).
  */
-export const PLUGIN_API_VERSION = 1;
+export const PLUGIN_API_VERSION = 2;
 
+/** What a connector is: a webhook source, a delivery sink, a pipeline transform, or the store. */
 export type ConnectorKind = 'source' | 'sink' | 'transform' | 'store';
 
 /** Any zod object schema; connector configs are objects so the core can add its own keys. */
@@ -25,9 +29,13 @@ export type ConfigSchema = z.ZodObject<z.ZodRawShape>;
 export interface ConnectorContext {
   /** The instance id from the config file (`sources.<id>`, `sinks.<id>`). */
   id: string;
+  /** pino logger bound to this instance (`{ connector, id }`), secrets redacted. */
   logger: Logger;
+  /** The host's clock: read time from it so tests can control it. */
   clock: Clock;
+  /** `fetch` with the host's defaults; make every HTTP request through it. */
   http: HttpClient;
+  /** The process's prom-client registry, for the connector's own metrics. */
   metrics: Registry;
   /** Key-value state private to this instance, shared by every node on the same store. */
   state: KeyValueStore;
@@ -40,10 +48,16 @@ export interface ConnectorContext {
   delivery?: Readonly<{ concurrency: number; batchSize: number; timeoutMs: number; maxAttempts: number }>;
 }
 
+/**
+ * What a `define*` function returns and a connector package exports: its kind, type, config schema
+ * and factory. `I` is what the factory makes (a {@link Source}, {@link Sink}, {@link Transform}).
+ */
 export interface ConnectorDefinition<K extends ConnectorKind, S extends ConfigSchema, I> {
+  /** Set by the `define*` function. */
   kind: K;
   /** Short type used in config (`jambonz`, `slack`). Kebab-case. */
   type: string;
+  /** The {@link PLUGIN_API_VERSION} the connector was built for; set by the `define*` function. */
   apiVersion: number;
   /** One line for `callrelay connectors` and the docs. */
   description: string;
@@ -51,30 +65,52 @@ export interface ConnectorDefinition<K extends ConnectorKind, S extends ConfigSc
   config: S;
   /** A config that validates, shown in docs and `callrelay connectors`. */
   example?: Record<string, unknown>;
+  /**
+   * Makes one instance from its validated config. A throw is reported by the host as
+   * `creating <kind> "<id>" (<type>): <message>` with the error as `cause`.
+   */
   create(config: z.output<S>, context: ConnectorContext): I | Promise<I>;
 }
 
+/** A webhook source connector, made with {@link defineSource}. */
 export interface SourceDefinition<S extends ConfigSchema = ConfigSchema> extends ConnectorDefinition<'source', S, Source> {
   /** The canonical `platform` of its events. Defaults to `type`. */
   platform?: string;
+  /**
+   * Optional: the request completed with the credentials that an instance created from `config`
+   * verifies (Basic auth, a token in the URL, a signature over URL and body, as the platform would
+   * send them), so that `callrelay replay --sign` can drive a production-shaped config with recorded
+   * webhooks. Return a new request; do not change the one given. Credentials that cannot be produced
+   * (an IP allow-list) are left out: such a request is still refused. Each implementation should be
+   * tested against its own `verify` (a round trip). `request.url` is the URL the request goes to;
+   * a source that verifies against another URL (a `publicUrl` behind a proxy) signs that one.
+   */
+  sign?(request: OutgoingWebhook, config: z.output<S>, options: SignOptions): OutgoingWebhook;
 }
+/** A sink connector, made with {@link defineSink}. */
 export type SinkDefinition<S extends ConfigSchema = ConfigSchema> = ConnectorDefinition<'sink', S, Sink>;
 
 /** A pipeline step: returns the event to pass on (changed or not), or `null` to drop it. */
 export interface Transform {
+  /** Returns the event to pass on (it may change it in place), or `null` to drop it for this pipeline. */
   apply(event: CallEvent): CallEvent | null | Promise<CallEvent | null>;
 }
+/** A pipeline transform connector, made with {@link defineTransform}. */
 export type TransformDefinition<S extends ConfigSchema = ConfigSchema> = ConnectorDefinition<'transform', S, Transform>;
 
 /** Stores are created before anything else, so their context has no `state`. */
 export type StoreContext = Omit<ConnectorContext, 'state'>;
+/** A store connector (event log, queues, key-value state), made with {@link defineStore}. */
 export interface StoreDefinition<S extends ConfigSchema = ConfigSchema> extends Omit<ConnectorDefinition<'store', S, Store>, 'create'> {
+  /** Opens the store from its validated config; the host closes it last. */
   create(config: z.output<S>, context: StoreContext): Store | Promise<Store>;
 }
 
+/** A definition of any kind, as the host's registry holds them. */
 export type AnyConnectorDefinition = SourceDefinition | SinkDefinition | TransformDefinition | StoreDefinition;
 
-type DefinitionInput<D> = Omit<D, 'kind' | 'apiVersion'>;
+/** What a `define*` function takes: the definition without the `kind` and `apiVersion` it fills in. */
+export type DefinitionInput<D> = Omit<D, 'kind' | 'apiVersion'>;
 
 /** Defines a webhook source connector. Export the result as the package's default export. */
 export function defineSource<S extends ConfigSchema>(definition: DefinitionInput<SourceDefinition<S>>): SourceDefinition<S> {

@@ -1,4 +1,4 @@
-import { Container } from 'inversify';
+import { Container, type ResolutionContext } from 'inversify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Store } from '../store/store.js';
@@ -53,15 +53,38 @@ export interface HostServices {
   metrics: Registry;
 }
 
+/** A connector instance and the child container it was resolved in. */
+export interface HostedConnector<I> {
+  instance: I;
+  container: Container;
+  /**
+   * Unbinds the child container: its deactivation stops a source (`stop`) and closes a sink
+   * (`close`). Errors are thrown to the caller, which logs them.
+   */
+  dispose(): Promise<void>;
+}
+
+// Tokens bound in the child containers only: the instance, its context, the config file's folder.
+const INSTANCE = Symbol('callrelay.host.Instance');
+const CONTEXT = Symbol('callrelay.host.Context');
+const BASE_DIR = Symbol('callrelay.host.BaseDir');
+
 /**
- * The plugin host: an inversify container holding the core services under {@link TOKENS}. Each
- * connector instance gets a child container with its own id, config, logger and state, so a
- * connector never sees another's secrets or state, and tests can rebind any service.
+ * The plugin host: a view of the node's inversify container, where the core services are bound
+ * under {@link TOKENS}. Each connector instance (source, sink, transform, store) is resolved in a
+ * child container that binds its own id, config, logger and state; its `create()` receives the
+ * config and context resolved there. A connector never sees another's secrets or state, and an
+ * embedder or a test rebinds a service in the parent for every connector at once.
  */
 export class PluginHost {
   readonly container: Container;
 
-  constructor(services: HostServices) {
+  /** Over the node's container, or (tests) a fresh one holding `services`. */
+  constructor(services: HostServices | Container) {
+    if (services instanceof Container) {
+      this.container = services;
+      return;
+    }
     this.container = new Container();
     this.container.bind(TOKENS.Logger).toConstantValue(services.logger);
     this.container.bind(TOKENS.Clock).toConstantValue(services.clock);
@@ -69,59 +92,95 @@ export class PluginHost {
     this.container.bind(TOKENS.Metrics).toConstantValue(services.metrics);
   }
 
-  /** Binds the store once it is open; connectors created afterwards get state in it. */
+  /** Binds an open store (tests; the runtime binds it in its store module). */
   bindStore(store: Store): void {
     this.container.bind(TOKENS.Store).toConstantValue(store);
   }
 
-  /** The context of a store connector (created before the store exists, so without state). */
-  storeContext(type: string, config: unknown, baseDir: string): StoreContext {
-    const child = this.child('store', 'store', type, config);
-    return { id: 'store', logger: child.get<Logger>(TOKENS.Logger), clock: child.get<Clock>(TOKENS.Clock), http: child.get<HttpClient>(TOKENS.HttpClient), metrics: child.get<Registry>(TOKENS.Metrics), baseDir };
-  }
-
   /** Creates the store; a failure is reported as `creating store "store" (sqlite): <cause>`. */
   createStore(definition: StoreDefinition, options: Record<string, unknown>, baseDir: string): Promise<Store> {
-    return attributed('creating', 'store', 'store', definition.type, () => definition.create(options as never, this.storeContext(definition.type, options, baseDir)));
-  }
-
-  /**
-   * Creates one source, sink or transform instance with its context (after {@link bindStore}); a
-   * failure is reported as `creating sink "crm" (webhook): <cause>`, the cause attached. `extras`
-   * are added to the context (a sink's `delivery` settings).
-   */
-  createConnector<D extends SourceDefinition | SinkDefinition | TransformDefinition>(
-    id: string, definition: D, options: Record<string, unknown>, baseDir: string, extras: Partial<ConnectorContext> = {},
-  ): Promise<InstanceOf<D>> {
-    const kind = definition.kind;
-    return attributed('creating', kind, id, definition.type, () => {
-      const context = { ...this.connectorContext(kind, id, definition.type, options, baseDir), ...extras };
-      return (definition as AnyConnectorDefinition & { create(config: unknown, context: ConnectorContext): unknown }).create(options, context) as InstanceOf<D> | Promise<InstanceOf<D>>;
+    return attributed('creating', 'store', 'store', definition.type, () => {
+      // Created before the store exists, so its context has no state.
+      const child = this.child('store', 'store', definition.type, options, baseDir);
+      child.bind<StoreContext>(CONTEXT).toDynamicValue((ctx) => ({ ...serviceContext(ctx), id: 'store' }));
+      child.bind<Store>(INSTANCE).toDynamicValue(async (ctx) => definition.create(ctx.get(TOKENS.ConnectorConfig) as never, ctx.get<StoreContext>(CONTEXT))).inSingletonScope();
+      return child.getAsync<Store>(INSTANCE);
     });
   }
 
-  /** The context of one source, sink or transform instance, resolved from its child container. */
-  connectorContext(kind: ConnectorKind, id: string, type: string, config: unknown, baseDir: string): ConnectorContext {
-    const child = this.child(kind, id, type, config);
-    const store = child.get<Store>(TOKENS.Store);
-    child.bind(TOKENS.State).toConstantValue(store.kv(`${kind}:${id}`));
-    return {
-      id: child.get<string>(TOKENS.ConnectorId),
-      logger: child.get<Logger>(TOKENS.Logger),
-      clock: child.get<Clock>(TOKENS.Clock),
-      http: child.get<HttpClient>(TOKENS.HttpClient),
-      metrics: child.get<Registry>(TOKENS.Metrics),
-      state: child.get(TOKENS.State),
-      baseDir,
-    };
+  /**
+   * Creates one source, sink or transform instance with its context (the store bound first); a
+   * failure is reported as `creating sink "crm" (webhook): <cause>`, the cause attached. `extras`
+   * are added to the context (a sink's `delivery` settings).
+   */
+  async createConnector<D extends SourceDefinition | SinkDefinition | TransformDefinition>(
+    id: string, definition: D, options: Record<string, unknown>, baseDir: string, extras: Partial<ConnectorContext> = {},
+  ): Promise<InstanceOf<D>> {
+    return (await this.hostConnector(id, definition, options, baseDir, extras)).instance;
   }
 
-  private child(kind: ConnectorKind, id: string, type: string, config: unknown): Container {
+  /**
+   * {@link createConnector}, keeping the child container: a source is started when it is resolved
+   * (`starting source "pbx" (jambonz): <cause>` when that fails) and stopped when the child is
+   * disposed; a sink is closed then.
+   */
+  async hostConnector<D extends SourceDefinition | SinkDefinition | TransformDefinition>(
+    id: string, definition: D, options: Record<string, unknown>, baseDir: string, extras: Partial<ConnectorContext> = {},
+  ): Promise<HostedConnector<InstanceOf<D>>> {
+    const kind = definition.kind;
+    const child = this.connectorChild(kind, id, definition.type, options, baseDir, extras);
+    const create = (definition as AnyConnectorDefinition & { create(config: unknown, context: ConnectorContext): unknown }).create;
+    child.bind<InstanceOf<D>>(INSTANCE)
+      .toDynamicValue(async (ctx) => create(ctx.get(TOKENS.ConnectorConfig), await ctx.getAsync<ConnectorContext>(CONTEXT)) as InstanceOf<D>)
+      .inSingletonScope();
+    // Started as it is resolved, stopped (closed) as its container is unbound.
+    child.onActivation<InstanceOf<D>>(INSTANCE, async (_ctx, instance) => {
+      if (kind === 'source') await attributed('starting', kind, id, definition.type, () => (instance as Source).start?.());
+      return instance;
+    });
+    child.onDeactivation<InstanceOf<D>>(INSTANCE, async (instance) => {
+      if (kind === 'source') await (instance as Source).stop?.();
+      if (kind === 'sink') await (instance as Sink).close?.();
+    });
+    const instance = await attributed('creating', kind, id, definition.type, () => child.getAsync<InstanceOf<D>>(INSTANCE));
+    return { instance, container: child, dispose: () => child.unbindAll() };
+  }
+
+  /** The context of one source, sink or transform instance, resolved from its child container. */
+  connectorContext(kind: ConnectorKind, id: string, type: string, config: unknown, baseDir: string): Promise<ConnectorContext> {
+    return this.connectorChild(kind, id, type, config, baseDir, {}).getAsync<ConnectorContext>(CONTEXT);
+  }
+
+  /** A child container with a connector's id, config, logger, state (its namespace of the store) and context. */
+  private connectorChild(kind: ConnectorKind, id: string, type: string, config: unknown, baseDir: string, extras: Partial<ConnectorContext>): Container {
+    const child = this.child(kind, id, type, config, baseDir);
+    child.bind(TOKENS.State).toDynamicValue(async (ctx) => (await ctx.getAsync<Store>(TOKENS.Store)).kv(`${kind}:${id}`)).inSingletonScope();
+    child.bind<ConnectorContext>(CONTEXT).toDynamicValue(async (ctx) => ({
+      ...serviceContext(ctx), state: await ctx.getAsync(TOKENS.State), ...extras,
+    }));
+    return child;
+  }
+
+  private child(kind: ConnectorKind, id: string, type: string, config: unknown, baseDir: string): Container {
     const child = new Container({ parent: this.container });
+    // Resolved from the parent when the child is made: a logger rebound by an embedder is the one used.
     const logger = this.container.get<Logger>(TOKENS.Logger).child({ [kind]: id, connector: type });
     child.bind(TOKENS.Logger).toConstantValue(logger);
     child.bind(TOKENS.ConnectorId).toConstantValue(id);
     child.bind(TOKENS.ConnectorConfig).toConstantValue(config);
+    child.bind(BASE_DIR).toConstantValue(baseDir);
     return child;
   }
+}
+
+/** The part of a connector's context every kind has, resolved in its child container. */
+function serviceContext(ctx: ResolutionContext): Omit<ConnectorContext, 'state'> {
+  return {
+    id: ctx.get<string>(TOKENS.ConnectorId),
+    logger: ctx.get<Logger>(TOKENS.Logger),
+    clock: ctx.get<Clock>(TOKENS.Clock),
+    http: ctx.get<HttpClient>(TOKENS.HttpClient),
+    metrics: ctx.get<Registry>(TOKENS.Metrics),
+    baseDir: ctx.get<string>(BASE_DIR),
+  };
 }

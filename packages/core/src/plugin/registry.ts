@@ -4,7 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { CallrelayError } from '../errors.js';
 import { PLUGIN_API_VERSION, type AnyConnectorDefinition, type ConnectorKind, type SourceDefinition, type SinkDefinition, type TransformDefinition, type StoreDefinition } from './define.js';
 
-type DefinitionOf<K extends ConnectorKind> = K extends 'source' ? SourceDefinition : K extends 'sink' ? SinkDefinition : K extends 'transform' ? TransformDefinition : StoreDefinition;
+/** The definition type of a connector kind. */
+export type DefinitionOf<K extends ConnectorKind> = K extends 'source' ? SourceDefinition : K extends 'sink' ? SinkDefinition : K extends 'transform' ? TransformDefinition : StoreDefinition;
 
 /** Whether a config `type` names an npm package rather than a short type. */
 export function isPackageName(type: string): boolean {

@@ -7,6 +7,7 @@ export interface DeliveryContext {
   deliveryId: string;
   /** 1 for the first attempt. */
   attempt: number;
+  /** The pipeline that routed the event here. */
   pipeline: string;
   /** Aborted when the attempt times out or the process is shutting down. */
   signal: AbortSignal;
@@ -39,6 +40,7 @@ export type DeliveryOutcome =
  * (then aborts their `signal`), calls `close`, then unbinds. `close` may be called twice.
  */
 export interface Sink {
+  /** Delivers one event: return nothing (delivered) or an outcome; throwing is a retryable failure unless it is {@link permanentFailure}. */
   deliver(event: CallEvent, context: DeliveryContext): Promise<DeliveryOutcome | void>;
   /**
    * Optional: delivers several events in one go (one file write and fsync, one batch request).
@@ -49,16 +51,19 @@ export interface Sink {
    * (replays and single deliveries use it).
    */
   deliverBatch?(items: readonly BatchDelivery[], context: BatchDeliveryContext): Promise<readonly (DeliveryOutcome | void)[]>;
+  /** Releases connections and files after the last delivery. May be called twice. */
   close?(): Promise<void>;
 }
 
 /** One item of {@link Sink.deliverBatch}. */
 export interface BatchDelivery {
+  /** The event as the pipeline's transforms left it. */
   event: CallEvent;
   /** Stable across retries of the same delivery: use it as an idempotency key. */
   deliveryId: string;
   /** 1 for the first attempt of this item. */
   attempt: number;
+  /** The pipeline that routed the event here. */
   pipeline: string;
 }
 

@@ -3,6 +3,7 @@ import { CallrelayError } from '../errors.js';
 
 /** A webhook request as the core received it; the body is raw so sources can verify signatures. */
 export interface IncomingWebhook {
+  /** The HTTP method, upper-case. */
   method: string;
   /** The URL as the server saw it (scheme and host from the request or proxy headers). */
   url: string;
@@ -12,24 +13,75 @@ export interface IncomingWebhook {
    * `%27`); a signature over the URL as the platform called it needs this one.
    */
   target: string;
+  /** The URL's path, without the query string. */
   path: string;
   /** Lower-cased header names. */
   headers: Record<string, string | string[] | undefined>;
   /** Query string parameters (last value wins for repeated keys). */
   query: Record<string, string>;
+  /** The body exactly as received: verify signatures over these bytes. */
   rawBody: Buffer;
   /** Media type without parameters, lower-cased (`application/json`), or '' when absent. */
   contentType: string;
+  /** The client address (the proxy's client when the server trusts the proxy). */
   remoteAddress: string;
+  /** When the core received the request. */
   receivedAt: Date;
 }
 
+/** What `verify` decides: ok, or a reason (logged, never sent to the client) for the 401. */
 export type VerifyResult = { ok: true } | { ok: false; reason: string };
+
+/**
+ * A webhook request about to be sent to a source's route, as `callrelay replay` and tests build it
+ * from a recorded fixture: what a source definition's `sign` completes with credentials.
+ */
+export interface OutgoingWebhook {
+  /** The HTTP method (`POST`, `GET`). */
+  method: string;
+  /** The full URL it is sent to, query string included, as `new URL(url).href` writes it (what `fetch` sends). */
+  url: string;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  /** The body exactly as it will be sent; absent for a GET. */
+  body?: string;
+}
+
+/** What signing may depend on besides the request and the config. */
+export interface SignOptions {
+  /** The time to sign at (epoch ms), for signatures that carry a timestamp. */
+  nowMs: number;
+}
+
+/**
+ * The request with an `Authorization: Basic` header for these credentials (what
+ * `verifyBasicAuth` accepts): the `sign` of a source configured with Basic auth.
+ */
+export function withBasicAuth(request: OutgoingWebhook, credentials: { username: string; password: string }): OutgoingWebhook {
+  const value = Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64');
+  return { ...request, headers: { ...request.headers, authorization: `Basic ${value}` } };
+}
+
+/**
+ * The request with a shared token (what `verifySharedToken` accepts) in its query parameter,
+ * the way platforms that sign nothing send it (a token written into the webhook URL). With several
+ * tokens (a rotation) the first is used.
+ */
+export function withSharedToken(request: OutgoingWebhook, token: { value: string | readonly string[]; queryParam?: string }): OutgoingWebhook {
+  const value = typeof token.value === 'string' ? token.value : token.value[0];
+  if (value === undefined) return request;
+  const url = new URL(request.url);
+  url.searchParams.set(token.queryParam ?? 'token', value);
+  return { ...request, url: url.href };
+}
 
 /** What the core answers to the platform after the events are stored. */
 export interface WebhookReply {
+  /** HTTP status. Default 200. */
   status?: number;
+  /** The body, sent as koa sends it (a string or Buffer as is, anything else as JSON). Default `{"ok":true,"events":<n>}`. */
   body?: unknown;
+  /** Content type of `body`; default: what koa infers from it. */
   contentType?: string;
 }
 
@@ -63,6 +115,7 @@ export interface Source {
    * the source uses that cannot be reached throws `STORE_UNAVAILABLE`, answered 503 (retry).
    */
   parse(request: IncomingWebhook): CallEventDraft[] | Promise<CallEventDraft[]>;
+  /** Optional: what to answer once `events` are stored (jambonz expects an array of verbs). Default 200 `{"ok":true,"events":<n>}`. */
   reply?(request: IncomingWebhook, events: readonly CallEvent[]): WebhookReply;
   /** Called once before the route opens. */
   start?(): Promise<void>;

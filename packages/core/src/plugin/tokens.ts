@@ -21,8 +21,11 @@ export const TOKENS = {
   ConnectorId: Symbol.for('callrelay.ConnectorId'),
 } as const;
 
+/** The time source of the host (`ctx.clock`); tests replace it with a manual clock. */
 export interface Clock {
+  /** Milliseconds since the epoch, as `Date.now()`. */
   now(): number;
 }
 
+/** `fetch` as the host provides it (`ctx.http`); tests replace it with a recording client. */
 export type HttpClient = typeof fetch;

@@ -32,7 +32,8 @@ export class BacklogMonitor {
 
   constructor(
     private readonly store: Store,
-    private readonly sinkIds: readonly string[],
+    /** The sinks whose queues are reported (a function: a reload changes them). */
+    private readonly sinkIds: readonly string[] | (() => readonly string[]),
     private readonly options: BacklogOptions,
     private readonly deps: { metrics: RuntimeMetrics; logger: Logger; now: () => number },
   ) {
@@ -50,7 +51,7 @@ export class BacklogMonitor {
     const full = this.checks++ % 5 === 0;
     const timers = full ? await store.timers.depth() : this.state.detail.timers;
     const sinks: Record<string, number> = full ? {} : this.state.detail.sinks;
-    if (full) for (const id of this.sinkIds) sinks[id] = await store.deliveries(id).depth();
+    if (full) for (const id of typeof this.sinkIds === 'function' ? this.sinkIds() : this.sinkIds) sinks[id] = await store.deliveries(id).depth();
 
     deps.metrics.queueDepth.set({ queue: 'routing' }, routing);
     deps.metrics.queueDepth.set({ queue: 'timers' }, timers);

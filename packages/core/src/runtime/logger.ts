@@ -10,7 +10,13 @@ const ALWAYS_REDACTED = ['authorization', 'password', 'token', 'secret', 'secret
 
 export interface LoggerOptions {
   level?: string;
-  pretty?: boolean;
+  /**
+   * Turns each finished line (JSON, already redacted) into what is written, e.g. a human-readable
+   * line (`prettyFactory` of pino-pretty, which the CLI uses for `log.pretty`). It runs in the write
+   * path, synchronously: the line then goes to the same destination as a JSON line would, so a
+   * closed stdout (EPIPE) and the flush at shutdown behave the same in both formats.
+   */
+  formatLine?: (line: string) => string;
   /**
    * The secret values of the config (`ResolvedConfig.secretValues`): replaced by `[redacted]`
    * wherever they appear in a line (message, fields, error stacks).
@@ -51,7 +57,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? 'info',
       base: { name: 'callrelay' },
       redact: { paths, censor: REDACTED },
-      hooks: { streamWrite: (line) => redactor.json(line) },
+      // Redacted first, formatted after: a format never sees a secret.
+      hooks: { streamWrite: options.formatLine ? (line) => options.formatLine!(redactor.json(line)) : (line) => redactor.json(line) },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     (options.destination as pino.DestinationStream | undefined) ?? pino.destination({ fd: 1, sync: false }),

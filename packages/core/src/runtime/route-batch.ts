@@ -3,6 +3,7 @@ import type { CallEvent } from '../model/call-event.js';
 import type { Router } from '../pipeline/router.js';
 import type { Delivery, EnqueueItem, Lease, Store } from '../store/store.js';
 import { CALLS_NAMESPACE, type CallTracker } from '../tracker/call-tracker.js';
+import type { CallerHistory } from '../tracker/caller-history.js';
 
 const MAX_CONFLICT_RETRIES = 20;
 
@@ -12,6 +13,8 @@ export interface RouteBatchDeps {
   router: Router;
   /** Absent when `tracker.enabled` is false. */
   tracker?: CallTracker;
+  /** Repeat callers and callbacks, from the outcome events routed; absent when the tracker is off. */
+  callers?: CallerHistory;
   logger: Logger;
   /** Counts the outcomes a batch emitted. */
   onOutcomes?: (derived: CallEvent[]) => void;
@@ -34,6 +37,9 @@ export async function routeBatch(leases: readonly Lease<CallEvent>[], deps: Rout
     if (lease.payload) events.push(lease.payload);
     else deps.logger.warn({ item: lease.id }, 'routing item without its event; dropped');
   }
+  // Before the pipelines: outcomes get `caller.callsToday`; `called_back` events enter the log
+  // (idempotently: deterministic ids) and are routed in a later batch, like the tracker's outcomes.
+  if (deps.callers) deps.onOutcomes?.(await deps.callers.observe(events));
   const deliveries = await deliveriesOf(events, router);
 
   if (store.commitRouting) {
@@ -55,15 +61,20 @@ export async function routeBatch(leases: readonly Lease<CallEvent>[], deps: Rout
   }
   await Promise.all(deliveries.map(({ sinkId, items }) => store.deliveries(sinkId).enqueue(items)));
   deps.afterWrite?.('routing:deliveries');
-  await Promise.all(leases.map((lease) => store.routing.ack(lease)));
+  if (store.routing.ackMany) await store.routing.ackMany(leases);
+  else await Promise.all(leases.map((lease) => store.routing.ack(lease)));
   deps.afterWrite?.('routing:ack');
 }
 
-/** Every pipeline's deliveries for the batch, grouped by sink. */
+/**
+ * Every pipeline's deliveries for the batch, grouped by sink. Events are routed side by side: a
+ * transform that waits on a service (an enrichment lookup, bounded by its timeout) then delays the
+ * batch by one timeout, not one per event. Deliveries keep the order of the batch's events.
+ */
 async function deliveriesOf(events: readonly CallEvent[], router: Router): Promise<{ sinkId: string; items: EnqueueItem<Delivery>[] }[]> {
   const bySink = new Map<string, EnqueueItem<Delivery>[]>();
-  for (const event of events) {
-    for (const [sinkId, items] of await router.route(event)) {
+  for (const routed of await Promise.all(events.map((event) => router.route(event)))) {
+    for (const [sinkId, items] of routed) {
       const all = bySink.get(sinkId);
       if (all) all.push(...items);
       else bySink.set(sinkId, [...items]);

@@ -1,28 +1,36 @@
+import { Container, type ContainerModule } from 'inversify';
 import type { Logger } from 'pino';
 import type { AddressInfo } from 'node:net';
 import type { ResolvedConfig } from '../config/load.js';
-import type { CallEvent } from '../model/call-event.js';
-import type { Sink } from '../plugin/sink.js';
-import type { Source } from '../plugin/source.js';
 import type { Clock } from '../plugin/tokens.js';
 import type { Store } from '../store/store.js';
-import { PluginHost, attributed } from '../plugin/host.js';
-import { IngestServer } from '../http/server.js';
-import type { MountedSource } from '../http/ingest.js';
-import { Router, type RunnablePipeline } from '../pipeline/router.js';
-import { CallTracker } from '../tracker/call-tracker.js';
-import { SinkWorker } from '../delivery/sink-worker.js';
-import { QueueWorker } from './queue-worker.js';
-import { routeBatch } from './route-batch.js';
-import { BacklogMonitor } from './backlog-monitor.js';
-import { RuntimeMetrics } from './metrics.js';
-import { createLogger } from './logger.js';
+import type { IngestServer } from '../http/server.js';
+import type { AdminServer } from '../http/admin-server.js';
+import { TOKENS } from '../plugin/tokens.js';
+import { PluginHost } from '../plugin/host.js';
+import { RUNTIME_TOKENS } from './tokens.js';
+import { coreModules } from './modules/index.js';
+import { restartNeeded } from './reload.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { RuntimeMetrics } from './metrics.js';
+import type { DeliveryEngine, PreparedSink } from './delivery-engine.js';
+import type { Pipelines, PreparedPipelines } from './pipelines.js';
+import type { PreparedSources, Sources } from './sources.js';
 import { errorMessage } from '../errors.js';
 
 export interface RuntimeOptions {
+  /** Shorthand for rebinding `TOKENS.Logger`. */
   logger?: Logger;
+  /** Shorthand for rebinding `TOKENS.Clock`. */
   clock?: Clock;
+  /** Shorthand for rebinding `TOKENS.HttpClient`. */
   http?: typeof fetch;
+  /**
+   * Container modules loaded after the core ones: an embedder or a test rebinds any service there
+   * (`rebindSync(TOKENS.Store).toConstantValue(memoryStore)`, a fake `TOKENS.Clock`, a recording
+   * `TOKENS.HttpClient`) or binds its own. See docs/architecture.md.
+   */
+  modules?: ContainerModule[];
   /**
    * Called after each durable write of the routing path: `routing:commit` (a whole batch, on stores
    * with `commitRouting`), else `tracker:state`, `tracker:events`, `tracker:timers`,
@@ -32,110 +40,55 @@ export interface RuntimeOptions {
   afterWrite?: (point: string) => void;
   /** How long routing and timer work is leased before another node (or a restart) takes it over. Default 10 s. */
   routingLeaseMs?: number;
+  /** Digests: the longest a held delivery waits before its due time is checked again on `clock` (tests with a fake clock set it short). */
+  digestRecheckMs?: number;
 }
 
-// Batches routed at once, and the most events in one: what is ready is taken, so batches are small
-// under light load (low latency) and full under heavy load (one transaction for many events).
-const ROUTING_BATCHES = 2;
-const ROUTING_BATCH_SIZE = 256;
-// How often queue depths, the routing lag and the backlog bound are checked.
-const BACKLOG_CHECK_MS = 1000;
-// Routing a batch takes milliseconds; after a crash, its leased events are handed out again after this.
-const LEASE_MS = 10_000;
+/** What a reload did. */
+export interface ReloadResult {
+  applied: boolean;
+  /** Why it was refused, when it was. */
+  problems: string[];
+}
 
 /**
- * One callrelay node: the store, the sources behind the HTTP server, the router (call tracker +
- * pipelines) and one delivery worker per sink. Start it, and stop it on SIGTERM.
+ * One callrelay node, composed from one inversify container (modules in `./modules`): the store,
+ * the sources behind the HTTP server, the router (call tracker + pipelines), one delivery worker
+ * per sink, and the admin listener. Start it, reload it, and stop it on SIGTERM.
  */
 export class Runtime {
+  /** The node's container: rebind services here before `start` (or pass `options.modules`). */
+  readonly container: Container;
   readonly logger: Logger;
   readonly metrics: RuntimeMetrics;
-  private readonly host: PluginHost;
-  private readonly clock: Clock;
-  private store?: Store;
-  private server?: IngestServer;
-  private readonly sources: MountedSource[] = [];
-  private readonly sinks = new Map<string, Sink>();
-  private readonly sinkWorkers: SinkWorker[] = [];
-  private routingWorker?: QueueWorker<CallEvent>;
-  private timerWorker?: QueueWorker<{ kind: string; key: string }>;
-  private depthTimer?: NodeJS.Timeout;
+  private current: ResolvedConfig;
+  private started = false;
   private stopping?: Promise<void>;
-  private readonly afterWrite?: (point: string) => void;
-  private readonly leaseMs: number;
+  private reloading: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly config: ResolvedConfig, options: RuntimeOptions = {}) {
-    this.logger = options.logger ?? createLogger({ level: config.log.level, secretKeys: config.secretKeys, secretValues: config.secretValues });
-    this.metrics = new RuntimeMetrics();
-    this.clock = options.clock ?? { now: () => Date.now() };
-    this.afterWrite = options.afterWrite;
-    this.leaseMs = options.routingLeaseMs ?? LEASE_MS;
-    this.host = new PluginHost({ logger: this.logger, clock: this.clock, http: options.http ?? fetch, metrics: this.metrics.registry });
+  constructor(config: ResolvedConfig, options: RuntimeOptions = {}) {
+    this.current = config;
+    this.container = new Container();
+    this.container.bind(RUNTIME_TOKENS.PluginHost).toConstantValue(new PluginHost(this.container));
+    this.container.loadSync(...coreModules(config, options), ...(options.modules ?? []));
+    this.logger = this.container.get<Logger>(TOKENS.Logger);
+    this.metrics = this.container.get<RuntimeMetrics>(RUNTIME_TOKENS.RuntimeMetrics);
   }
 
-  /** Opens the store, creates every connector, starts the workers, then opens the HTTP routes. */
+  /** The configuration running (the last one a reload applied). */
+  get config(): ResolvedConfig {
+    return this.current;
+  }
+
+  /**
+   * Starts the stages in order (store, admin listener, sinks, routing, backlog monitor, sources and
+   * the public listener); resolves with the public listener's address.
+   */
   async start(): Promise<AddressInfo> {
-    const { config } = this;
     try {
-      const storeDef = config.store.definition;
-      this.store = await this.host.createStore(storeDef, config.store.options, config.baseDir);
-      this.host.bindStore(this.store);
-      const store = this.store;
-
-      for (const sink of config.sinks) {
-        this.sinks.set(sink.id, await this.host.createConnector(sink.id, sink.definition, sink.options, config.baseDir, { delivery: sink.delivery }));
-      }
-      const pipelines: RunnablePipeline[] = [];
-      for (const pipeline of config.pipelines) {
-        const transforms = [];
-        for (const [index, transform] of pipeline.transforms.entries()) {
-          transforms.push(await this.host.createConnector(`${pipeline.id}.${index}`, transform.definition, transform.options, config.baseDir));
-        }
-        pipelines.push({ id: pipeline.id, from: new Set(pipeline.from), when: pipeline.when, transforms, to: pipeline.to });
-      }
-      const router = new Router(pipelines, this.logger);
-      // Call-level events enter the log like any other (the tracker writes them with the call's
-      // state), so they are routed (and replayable) the same way.
-      const tracker = new CallTracker(store, {
-        callTimeoutMs: config.tracker.callTimeoutMs, settleMs: config.tracker.settleMs, quietMs: config.tracker.quietMs,
-        now: () => this.clock.now(), logger: this.logger, afterWrite: this.afterWrite,
-      });
-      const emit = (derived: CallEvent[]) => {
-        for (const event of derived) this.metrics.callOutcomes.inc({ outcome: event.type });
-      };
-      const routing = { store, router, tracker: config.tracker.enabled ? tracker : undefined, logger: this.logger, onOutcomes: emit, afterWrite: this.afterWrite };
-      this.routingWorker = new QueueWorker('routing', store.routing, (leases) => routeBatch(leases, routing), {
-        concurrency: ROUTING_BATCHES, batchSize: ROUTING_BATCH_SIZE, leaseMs: this.leaseMs, logger: this.logger,
-      });
-      this.timerWorker = QueueWorker.perItem('timers', store.timers, async (lease) => {
-        emit(await tracker.onTimer(lease.payload));
-        await store.timers.ack(lease);
-        this.afterWrite?.('timers:ack');
-      }, { concurrency: 4, leaseMs: this.leaseMs, logger: this.logger });
-
-      for (const sink of config.sinks) {
-        const worker = new SinkWorker(sink.id, this.sinks.get(sink.id)!, store.deliveries(sink.id), sink.delivery, {
-          deadLetters: store.deadLetters, metrics: this.metrics, logger: this.logger, now: () => this.clock.now(),
-        });
-        this.sinkWorkers.push(worker);
-      }
-
-      for (const source of config.sources) {
-        const instance: Source = await this.host.createConnector(source.id, source.definition, source.options, config.baseDir);
-        await attributed('starting', 'source', source.id, source.definition.type, () => instance.start?.());
-        this.sources.push({ id: source.id, route: source.route, platform: source.definition.platform ?? source.definition.type, defaultCountry: source.defaultCountry, source: instance });
-      }
-
-      for (const worker of this.sinkWorkers) worker.start();
-      this.routingWorker.start();
-      this.timerWorker.start();
-      const backlog = new BacklogMonitor(store, [...this.sinks.keys()], config.backlog, { metrics: this.metrics, logger: this.logger, now: () => this.clock.now() });
-      this.depthTimer = setInterval(() => void this.checkBacklog(backlog), BACKLOG_CHECK_MS).unref();
-
-      this.server = new IngestServer(this.sources, config.server, { store, metrics: this.metrics, logger: this.logger });
-      const address = await this.server.listen();
-      this.server.ready = true;
-      return address;
+      this.started = true;
+      await this.container.get<Lifecycle>(RUNTIME_TOKENS.Lifecycle).start();
+      return (await this.container.getAsync<IngestServer>(RUNTIME_TOKENS.IngestServer)).address!;
     } catch (err) {
       this.logger.error({ err: errorMessage(err) }, 'start failed; releasing what was opened');
       await this.stop();
@@ -145,22 +98,20 @@ export class Runtime {
 
   /** The sources mounted, with their routes (for the start banner). */
   get routes(): { id: string; route: string; methods: readonly string[] }[] {
-    return this.sources.map((s) => ({ id: s.id, route: s.route, methods: s.source.methods ?? ['POST'] }));
+    if (!this.started) return [];
+    return this.container.get<Sources>(RUNTIME_TOKENS.Sources).mounted.map((s) => ({ id: s.id, route: s.route, methods: s.source.methods ?? ['POST'] }));
   }
 
-  private async checkBacklog(monitor: BacklogMonitor): Promise<void> {
-    try {
-      const state = await monitor.check();
-      if (this.server) this.server.backlog = state;
-    } catch (err) {
-      this.logger.debug({ err }, 'reading queue depths failed');
-    }
+  /** The admin listener's address, when the config has `admin` and the node started. */
+  get adminAddress(): AddressInfo | undefined {
+    if (!this.started || !this.current.admin || this.stopping) return undefined;
+    return this.container.get<AdminServer>(RUNTIME_TOKENS.AdminServer).address;
   }
 
   /**
-   * Graceful stop: intake first (new webhooks get 503), then routing, then in-flight deliveries
-   * within `shutdownGraceMs` (what does not finish is handed back to the queue), then connectors
-   * and the store. Safe to call twice.
+   * Graceful stop, the stages in reverse: intake first (new webhooks get 503), then the backlog
+   * monitor, routing, in-flight deliveries within `shutdownGraceMs` (what does not finish is
+   * handed back to the queue) and the sinks, the admin listener, and the store. Safe to call twice.
    */
   stop(): Promise<void> {
     this.stopping ??= this.doStop();
@@ -168,23 +119,73 @@ export class Runtime {
   }
 
   private async doStop(): Promise<void> {
-    const grace = this.config.server.shutdownGraceMs;
-    clearInterval(this.depthTimer);
-    const step = async (what: string, fn: () => Promise<unknown> | undefined) => {
-      try { await fn(); } catch (err) { this.logger.error({ err, what }, 'error while stopping'); }
-    };
-    await step('server', () => this.server?.close());
-    await step('routing', () => this.routingWorker?.stop(grace));
-    await step('timers', () => this.timerWorker?.stop(grace));
-    await Promise.all(this.sinkWorkers.map((w) => step(`sink ${w.sinkId}`, () => w.stop(grace))));
-    await Promise.all([...this.sinks.values()].map((s) => step('sink close', () => s.close?.())));
-    await Promise.all(this.sources.map((s) => step(`source ${s.id}`, () => s.source.stop?.())));
-    await step('store', () => this.store?.close());
+    await this.reloading.catch(() => undefined);
+    await this.container.get<Lifecycle>(RUNTIME_TOKENS.Lifecycle).stop();
     this.logger.flush?.();
+  }
+
+  /**
+   * Applies a new configuration (SIGHUP): sinks, pipelines and sources change; a change of `store`,
+   * `server`, `admin`, `tracker`, `backlog` or `log`, or a new secret value, needs a restart and is
+   * refused, the node going on with the configuration it has. New connectors are created (and sources started) before
+   * anything is swapped: when one fails, nothing changes. Then new sinks deliver, the next batches
+   * are routed with the new pipelines, the new routes are mounted; replaced sources stop, and
+   * replaced or removed sinks stop after their in-flight deliveries. What is queued for a sink that
+   * remains is kept. Reloads run one at a time.
+   */
+  reload(next: ResolvedConfig): Promise<ReloadResult> {
+    const run = this.reloading.then(() => this.doReload(next));
+    this.reloading = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doReload(next: ResolvedConfig): Promise<ReloadResult> {
+    if (!this.started || this.stopping) return { applied: false, problems: ['the node is not running'] };
+    const restart = restartNeeded(this.current, next);
+    if (restart.length) {
+      const problems = restart.map((section) => (section === 'secrets'
+        ? 'a new secret value needs a restart (the log redacts the secrets it was started with)'
+        : `changing ${section} needs a restart`));
+      for (const problem of problems) this.logger.error({ file: next.file }, `reload refused: ${problem}; still running the previous configuration`);
+      return { applied: false, problems };
+    }
+    const delivery = await this.container.getAsync<DeliveryEngine>(RUNTIME_TOKENS.DeliveryEngine);
+    const pipelines = this.container.get<Pipelines>(RUNTIME_TOKENS.Pipelines);
+    const sources = this.container.get<Sources>(RUNTIME_TOKENS.Sources);
+    const ingest = await this.container.getAsync<IngestServer>(RUNTIME_TOKENS.IngestServer);
+    let sinks: PreparedSink[] | undefined;
+    let routes: PreparedPipelines | undefined;
+    let intake: PreparedSources | undefined;
+    try {
+      sinks = await delivery.prepare(next.sinks);
+      routes = await pipelines.prepare(next.pipelines, next.environment);
+      intake = await sources.prepare(next.sources);
+    } catch (err) {
+      if (sinks) await delivery.discard(sinks.filter((s) => s.hosted));
+      if (routes) await pipelines.discard(routes);
+      const problem = errorMessage(err);
+      this.logger.error({ file: next.file }, `reload failed: ${problem}; still running the previous configuration`);
+      return { applied: false, problems: [problem] };
+    }
+    const retireSinks = delivery.apply(sinks);
+    await pipelines.apply(routes);
+    const retireSources = sources.apply(intake);
+    ingest.mount(sources.mounted);
+    this.current = next;
+    this.container.rebindSync(RUNTIME_TOKENS.Config).toConstantValue(next);
+    await retireSources();
+    await retireSinks();
+    this.logger.info({ file: next.file, sources: next.sources.map((s) => s.id), sinks: next.sinks.map((s) => s.id), pipelines: next.pipelines.map((p) => p.id) }, 'configuration reloaded');
+    return { applied: true, problems: [] };
   }
 
   /** The open store (for admin commands running in-process, and tests). */
   get openStore(): Store | undefined {
-    return this.store;
+    if (!this.started || !this.container.isBound(TOKENS.Store)) return undefined;
+    try {
+      return this.container.get<Store>(TOKENS.Store);
+    } catch {
+      return undefined;
+    }
   }
 }

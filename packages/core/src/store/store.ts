@@ -8,7 +8,7 @@ import type { CallEvent } from '../model/call-event.js';
  */
 export interface Store {
   /**
-   * Durably appends events to the event log and makes each new one available on {@link routing}.
+   * Durably appends events to the event log and makes each new one available on {@link Store.routing}.
    * Resolves only when the events are stored (a webhook is acknowledged after this). Events whose
    * id is already in the log are skipped and reported as duplicates.
    */
@@ -19,6 +19,7 @@ export interface Store {
   deliveries(sinkId: string): WorkQueue<Delivery>;
   /** Delayed work of the call tracker (closing calls whose end never arrives). */
   readonly timers: WorkQueue<TimerPayload>;
+  /** Deliveries that exhausted their attempts or failed permanently, for listing and replay. */
   readonly deadLetters: DeadLetterStore;
   /** A key-value namespace with compare-and-set (call state, connector state). */
   kv(namespace: string): KeyValueStore;
@@ -27,7 +28,7 @@ export interface Store {
   /**
    * Optional: one step of the call tracker in one atomic write: the call's new state
    * (compare-and-set in namespace `namespace`), the events it emits (appended to the log like
-   * {@link append}) and the timers it schedules (enqueued on {@link timers}). All or nothing:
+   * {@link Store.append}) and the timers it schedules (enqueued on {@link Store.timers}). All or nothing:
    * returns the new revision, or `false` on a revision conflict with nothing written. A store
    * that cannot write these atomically (NATS) leaves it out; the tracker then writes the state
    * first, carrying the rest as an outbox that the next reader redoes (see docs/calls.md).
@@ -49,7 +50,9 @@ export interface Store {
 export interface RoutingCommit {
   /** The key-value namespace of the call states. */
   namespace: string;
+  /** The call states the tracker folded, each written with compare-and-set. */
   calls: readonly CallStateWrite[];
+  /** The deliveries this batch hands to each sink's queue. */
   deliveries: readonly { sinkId: string; items: readonly EnqueueItem<Delivery>[] }[];
   /** Routing leases this batch settles. */
   acks: readonly Lease<CallEvent>[];
@@ -57,14 +60,19 @@ export interface RoutingCommit {
 
 /** What one step of the call tracker writes (see {@link Store.commitCallState}). */
 export interface CallStateWrite {
+  /** The call's key in the namespace. */
   key: string;
+  /** The call's new state. */
   value: unknown;
   /** 0: the key must not exist yet. */
   expectedRevision: number;
+  /** Events the step emits (missed, completed), appended to the log. */
   events: readonly CallEvent[];
+  /** Timers the step schedules, enqueued on {@link Store.timers}. */
   timers: readonly EnqueueItem<TimerPayload>[];
 }
 
+/** What {@link Store.append} reports. */
 export interface AppendResult {
   /** Ids newly stored. */
   stored: string[];
@@ -74,7 +82,9 @@ export interface AppendResult {
 
 /** One unit of work for one sink. */
 export interface Delivery {
+  /** The sink instance id (`sinks.<id>`) the delivery is for. */
   sinkId: string;
+  /** The pipeline that routed the event to the sink. */
   pipeline: string;
   /** The event as the pipeline's transforms left it. */
   event: CallEvent;
@@ -82,14 +92,19 @@ export interface Delivery {
   replayOf?: string;
 }
 
+/** A call tracker timer: what to do (`kind`) and to which call (`key`). */
 export interface TimerPayload {
+  /** What the timer does when it fires (e.g. close a call whose end never arrived). */
   kind: string;
+  /** The key of the call it concerns. */
   key: string;
 }
 
+/** One item to enqueue on a {@link WorkQueue}. */
 export interface EnqueueItem<T> {
   /** Idempotency key: enqueuing an id already queued, leased or acknowledged is a no-op. */
   id: string;
+  /** The work itself. */
   payload: T;
   /** Epoch ms before which the item is not handed out. */
   notBefore?: number;
@@ -97,7 +112,9 @@ export interface EnqueueItem<T> {
 
 /** A leased item. Settle it with ack, retry or (through the dead-letter store) ack after recording. */
 export interface Lease<T> {
+  /** The item's idempotency key, as enqueued. */
   id: string;
+  /** The work itself. */
   payload: T;
   /** Attempts that counted so far (0 on the first delivery). */
   attempts: number;
@@ -112,6 +129,7 @@ export interface Lease<T> {
  * time; an item whose lease expires without being settled is handed out again (at-least-once).
  */
 export interface WorkQueue<T> {
+  /** Adds items; an id already queued, leased or acknowledged is skipped. */
   enqueue(items: readonly EnqueueItem<T>[]): Promise<void>;
   /**
    * Leases up to `max` ready items for `leaseMs`. Waits up to `waitMs` for work when none is ready,
@@ -132,30 +150,45 @@ export interface WorkQueue<T> {
   oldestWaiting?(): Promise<number | undefined>;
 }
 
+/** A delivery that will not be retried: its last reason, kept until replayed or purged. */
 export interface DeadLetter {
   /** The delivery id. */
   id: string;
+  /** The sink instance id it was for. */
   sinkId: string;
+  /** The delivery as it was queued, replayed as is. */
   delivery: Delivery;
+  /** Why the last attempt failed. */
   reason: string;
+  /** Attempts made before it was given up. */
   attempts: number;
+  /** ISO 8601 time it was given up. */
   failedAt: string;
 }
 
+/** The dead letters of every sink, shared by every node on the store. */
 export interface DeadLetterStore {
+  /** Records a dead letter (replacing one with the same id). */
   add(letter: DeadLetter): Promise<void>;
+  /** Dead letters, oldest first, optionally of one sink and at most `limit`. */
   list(filter?: { sinkId?: string; limit?: number }): Promise<DeadLetter[]>;
+  /** One dead letter by delivery id. */
   get(id: string): Promise<DeadLetter | undefined>;
+  /** Removes a dead letter (after a replay or a purge); removing an absent id is a no-op. */
   remove(id: string): Promise<void>;
 }
 
+/** A value of a {@link KeyValueStore} with its revision. */
 export interface KvEntry<T> {
+  /** The stored value. */
   value: T;
   /** Changes on every write; pass it back to {@link KeyValueStore.put} for compare-and-set. */
   revision: number;
 }
 
+/** A key-value namespace with compare-and-set, shared by every node on the store (`ctx.state` of a connector). */
 export interface KeyValueStore {
+  /** The current entry of `key`, or undefined when absent or expired. */
   get<T = unknown>(key: string): Promise<KvEntry<T> | undefined>;
   /** Optional: several keys in one round trip (missing keys are absent from the map). */
   getMany?<T = unknown>(keys: readonly string[]): Promise<Map<string, KvEntry<T>>>;
@@ -167,5 +200,6 @@ export interface KeyValueStore {
    * time instead of growing for ever.
    */
   put<T = unknown>(key: string, value: T, expectedRevision?: number, options?: { ttlMs?: number }): Promise<number | false>;
+  /** Removes `key`; removing an absent key is a no-op. */
   delete(key: string): Promise<void>;
 }

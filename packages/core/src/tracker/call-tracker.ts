@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { CallEvent } from '../model/call-event.js';
+import { CALL_OUTCOME_TYPES, type CallEvent } from '../model/call-event.js';
 import type { CallStateWrite, EnqueueItem, KvEntry, Store, TimerPayload } from '../store/store.js';
 import {
   awaitsQuietEnd, callKey, closeQuietCall, decideOutcome, foldEvent, outcomeEvent, type CallState, type DurationLimits,
@@ -117,7 +117,7 @@ export class CallTracker {
   async plan(events: readonly CallEvent[]): Promise<CallPlan[]> {
     const groups = new Map<string, CallEvent[]>();
     for (const event of events) {
-      if (event.type === 'missed' || event.type === 'completed') continue;
+      if ((CALL_OUTCOME_TYPES as readonly string[]).includes(event.type)) continue;
       const key = callKey(event);
       const group = groups.get(key);
       if (group) group.push(event);

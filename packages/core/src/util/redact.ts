@@ -1,6 +1,6 @@
 /**
- * Redaction of credentials in text that leaves the process: log lines, error messages, `callrelay
- * dlq list`. Two kinds: credentials inside URLs (userinfo, and query or fragment parameters whose
+ * Redaction of credentials in text that leaves the process: log lines, error messages,
+ * `callrelay dlq list`. Two kinds: credentials inside URLs (userinfo, and query or fragment parameters whose
  * names say they are credentials), found in any text; and the secret values of the config file
  * (every field a connector schema marks `secret()`), found wherever they appear.
  */

@@ -57,7 +57,9 @@ export function verifySharedToken(
 
 /** One entry of an IP allow-list: an address, or a network and its prefix length. */
 export interface IpRange {
+  /** The address, or the network address of a range. */
   address: string;
+  /** The address family. */
   family: 'ipv4' | 'ipv6';
   /** Prefix length of a CIDR range; undefined for a single address. */
   prefix?: number;
@@ -83,8 +85,11 @@ export function parseIpRange(entry: string): IpRange | undefined {
 /** An IP allow-list of addresses and CIDR ranges (IPv4 and IPv6). */
 export class IpAllowList {
   private readonly list = new BlockList();
+  /** The entries as configured. */
+  readonly entries: readonly string[];
   /** Throws on an entry that {@link parseIpRange} refuses, naming the entry (configs validated with `ipAllowListSchema` never have one). */
-  constructor(readonly entries: readonly string[]) {
+  constructor(entries: readonly string[]) {
+    this.entries = entries;
     for (const entry of entries) {
       const range = parseIpRange(entry);
       if (!range) throw new Error(`not an IP address or CIDR range: ${JSON.stringify(entry)} (expected an address such as 203.0.113.10 or a range such as 10.0.0.0/8 or 2001:db8::/32)`);
@@ -92,12 +97,14 @@ export class IpAllowList {
       else this.list.addSubnet(range.address, range.prefix, range.family);
     }
   }
+  /** True when the address is listed or in a listed range (IPv4-mapped IPv6 addresses read as IPv4). */
   allows(remoteAddress: string): boolean {
     const address = remoteAddress.startsWith('::ffff:') && isIPv4(remoteAddress.slice(7)) ? remoteAddress.slice(7) : remoteAddress;
     if (isIPv4(address)) return this.list.check(address, 'ipv4');
     if (isIPv6(address)) return this.list.check(address, 'ipv6');
     return false;
   }
+  /** A verification step for a source: ok when the request's client address is allowed. */
   verify(request: IncomingWebhook): VerifyResult {
     return this.allows(request.remoteAddress) ? { ok: true } : { ok: false, reason: `address ${request.remoteAddress} is not in the allow-list` };
   }

@@ -216,6 +216,8 @@ export class HubSpotEmulator {
   /** call id -> contact id -> association type ids */
   private readonly associations = new Map<string, Map<string, Set<number>>>();
   private readonly failures: PendingFailure[] = [];
+  private readonly slow: { remaining: number; delayMs: number; match?: string | RegExp }[] = [];
+  private waiting = 0;
   /** With {@link acceptCallsThenFail}: how many more calls may be created before creations fail. */
   private callBudget: number | undefined;
   private recent: number[] = [];
@@ -289,9 +291,32 @@ export class HubSpotEmulator {
     this.callBudget = Math.max(0, count);
   }
 
-  /** Drops the failures {@link failNext} queued and not used up yet, and the budget of {@link acceptCallsThenFail}. */
+  /**
+   * Answers the next `count` requests (those matching `options.match`, as in {@link failNext}) only
+   * after `delayMs`: a slow or hanging HubSpot, for clients that must not wait on it. The request is
+   * recorded in {@link requests} when it is answered; {@link waitingRequests} counts those held.
+   */
+  slowNext(count: number, delayMs: number, options: { match?: string | RegExp } = {}): void {
+    if (count > 0) this.slow.push({ remaining: count, delayMs, match: options.match });
+  }
+
+  /** Requests received and held by {@link slowNext}, not answered yet. */
+  get waitingRequests(): number {
+    return this.waiting;
+  }
+
+  private takeSlow(request: string): number | undefined {
+    const index = this.slow.findIndex((s) => s.match === undefined || (typeof s.match === 'string' ? request === s.match : s.match.test(request)));
+    if (index < 0) return undefined;
+    const pending = this.slow[index]!;
+    if (--pending.remaining <= 0) this.slow.splice(index, 1);
+    return pending.delayMs;
+  }
+
+  /** Drops the failures {@link failNext} queued and not used up yet, the delays of {@link slowNext}, and the budget of {@link acceptCallsThenFail}. */
   clearFailures(): void {
     this.failures.length = 0;
+    this.slow.length = 0;
     this.callBudget = undefined;
   }
 
@@ -322,6 +347,7 @@ export class HubSpotEmulator {
   reset(): void {
     this.requests.length = 0;
     this.failures.length = 0;
+    this.slow.length = 0;
     this.callBudget = undefined;
     this.recent = [];
     this.recentSearches = [];
@@ -332,6 +358,13 @@ export class HubSpotEmulator {
 
   private async handle(ctx: Koa.Context): Promise<void> {
     const receivedAt = new Date();
+    const slow = this.takeSlow(`${ctx.method} ${ctx.path}`);
+    if (slow !== undefined) {
+      this.waiting += 1;
+      // Unref'd: a test that stops the emulator does not wait for a delay no one will read.
+      await new Promise<void>((resolve) => setTimeout(resolve, slow).unref());
+      this.waiting -= 1;
+    }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(ctx.headers)) if (typeof value === 'string') headers[name] = value;
     const query: Record<string, string> = {};

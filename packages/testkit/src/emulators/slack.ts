@@ -59,6 +59,8 @@ export interface SlackMessageRecord {
   channel: string;
   /** The message timestamp (its id within the channel). */
   ts: string;
+  /** For a reply (`chat.postMessage` with `thread_ts`): the ts of the thread's parent message. */
+  threadTs?: string;
   text?: string;
   blocks?: unknown[];
   /** The payload as received: JSON as parsed, form fields as strings (`blocks` parsed from JSON). */
@@ -310,6 +312,18 @@ export class SlackEmulator {
     return this.messages.filter((m) => m.channel === id);
   }
 
+  /**
+   * Top-level messages of a channel as they read now: `chat.postMessage` posts without `thread_ts`,
+   * each with its latest `chat.update` applied, and its replies in order.
+   */
+  conversation(idOrName: string): { message: SlackMessageRecord; replies: SlackMessageRecord[] }[] {
+    const all = this.messagesIn(idOrName);
+    return all.filter((m) => m.via !== 'chat.update' && !m.threadTs).map((root) => ({
+      message: all.filter((m) => m.ts === root.ts && m.via === 'chat.update').at(-1) ?? root,
+      replies: all.filter((m) => m.threadTs === root.ts && m.via === 'chat.postMessage'),
+    }));
+  }
+
   /** Forgets recorded messages and requests, pending failures and rate-limit windows. Channels, tokens and webhooks stay. */
   reset(): void {
     this.messages.length = 0;
@@ -477,9 +491,19 @@ export class SlackEmulator {
   private post(channel: SlackEmulatorChannel, payload: Record<string, unknown>, token: string, json: (v: Record<string, unknown>, s?: number, h?: Record<string, string>) => Answer): Answer {
     const wait = this.rateLimited(channel.id);
     if (wait !== undefined) return json({ ok: false, error: 'ratelimited' }, 429, { 'retry-after': String(wait) });
+    // A reply: Slack threads under the parent's ts; a reply's own ts names its parent's thread
+    // ("use the parent's ts"; docs.slack.dev, message threading). An unknown ts is refused here
+    // (`thread_not_found`), so that a sink threading under a wrong ts is caught by its tests.
+    let threadTs: string | undefined;
+    if (typeof payload.thread_ts === 'string' && payload.thread_ts !== '') {
+      const parent = this.messages.find((m) => m.channel === channel.id && m.ts === payload.thread_ts && m.via !== 'chat.update');
+      if (!parent) return json({ ok: false, error: 'thread_not_found' });
+      threadTs = parent.threadTs ?? parent.ts;
+    }
     const ts = this.nextTs();
     const record: SlackMessageRecord = {
       via: 'chat.postMessage', channel: channel.id, ts, payload, token, receivedAt: new Date(),
+      ...(threadTs ? { threadTs } : {}),
       ...(typeof payload.text === 'string' ? { text: payload.text } : {}),
       ...(Array.isArray(payload.blocks) ? { blocks: payload.blocks } : {}),
     };
@@ -510,6 +534,7 @@ function hasContent(message: Record<string, unknown>): boolean {
 function messageObject(record: SlackMessageRecord): Record<string, unknown> {
   return {
     type: 'message', subtype: 'bot_message', bot_id: 'B0EMULATOR', app_id: 'A0EMULATOR', ts: record.ts, text: record.text ?? '',
+    ...(record.threadTs ? { thread_ts: record.threadTs } : {}),
     ...(record.blocks ? { blocks: record.blocks } : {}),
   };
 }
