@@ -125,11 +125,14 @@ chmod 0755 "$work/config" && chmod 0644 "$work/config/callrelay.yaml"
 chown 10001:10001 "$work/data"
 port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
 password="smoke-$RANDOM$RANDOM"
+# Secrets from files, as deploy/ and docs/deploy.md use them: readable by the image's user.
+mkdir "$work/secrets" && printf '%s\n' "$password" >"$work/secrets/jambonz_password"
+chmod 0755 "$work/secrets" && chmod 0644 "$work/secrets/jambonz_password"
 base_url="http://127.0.0.1:$port"
 
 pm run -d --name "$container" -p "127.0.0.1:$port:8080" \
   -v "$work/config:/etc/callrelay:ro" -v "$work/data:/var/lib/callrelay" \
-  -e JAMBONZ_USER=jambonz -e JAMBONZ_PASSWORD="$password" \
+  -v "$work/secrets/jambonz_password:/run/secrets/jambonz_password:ro" -e JAMBONZ_USER=jambonz \
   "$image" >/dev/null || fail "the container did not start"
 run_started=$SECONDS
 
@@ -189,12 +192,7 @@ if [ -z "$nats_bin" ]; then
   log "passed in $((SECONDS - started)) s"
   exit 0
 fi
-# deploy/nats/callrelay.yaml as shipped, except that the password comes from the environment
-# while the config loader on this branch does not read ${file:...} (it is being added elsewhere).
-mkdir "$work/nats-config"
-sed 's#\${file:/run/secrets/jambonz_password}#${JAMBONZ_PASSWORD}#' "$repo/deploy/nats/callrelay.yaml" >"$work/nats-config/callrelay.yaml"
-chmod 0755 "$work/nats-config" && chmod 0644 "$work/nats-config/callrelay.yaml"
-grep -q 'type: nats' "$work/nats-config/callrelay.yaml" || fail "deploy/nats/callrelay.yaml has no NATS store"
+grep -q 'type: nats' "$repo/deploy/nats/callrelay.yaml" || fail "deploy/nats/callrelay.yaml has no NATS store"
 pm run -d --name "$container-nats" --entrypoint /usr/local/bin/nats-server \
   -v "$nats_bin:/usr/local/bin/nats-server:ro" "$image" --jetstream --store_dir /tmp/jetstream >/dev/null \
   || fail "the NATS container did not start"
@@ -204,7 +202,7 @@ node_urls=()
 for n in 1 2; do
   node_port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
   pm run -d --name "$container-$n" --add-host "nats:$nats_ip" -p "127.0.0.1:$node_port:8080" \
-    -v "$work/nats-config:/etc/callrelay:ro" -e JAMBONZ_USER=jambonz -e JAMBONZ_PASSWORD="$password" \
+    -v "$repo/deploy/nats:/etc/callrelay:ro" -v "$work/secrets/jambonz_password:/run/secrets/jambonz_password:ro" \
     "$image" >/dev/null || fail "NATS node $n did not start"
   node_urls+=("http://127.0.0.1:$node_port")
 done
