@@ -42,7 +42,7 @@ export class WebApiPoster implements SlackPoster {
   }
 
   async post(message: SlackMessage, signal: AbortSignal): Promise<DeliveryOutcome> {
-    const result = await this.send('chat.postMessage', { channel: this.options.channel, message }, signal);
+    const result = await this.send('chat.postMessage', { message }, signal);
     return result.ok ? { status: 'delivered', detail: `ts ${result.ts} in ${result.channel}` } : result.outcome;
   }
 
