@@ -48,7 +48,7 @@ const numberOf = (party: Party | undefined): string | undefined => {
  */
 export function callProperties(
   event: CallEvent,
-  text: { title: string; body: string; recordingUrl?: string },
+  text: { title: string; body: string; recordingUrl?: string; owner?: string },
   idempotencyProperty?: string,
 ): Record<string, string> {
   const properties: Record<string, string | undefined> = {
@@ -61,6 +61,7 @@ export function callProperties(
     hs_call_recording_url: text.recordingUrl,
     hs_call_title: text.title,
     hs_call_body: text.body,
+    hubspot_owner_id: text.owner,
     ...(idempotencyProperty ? { [idempotencyProperty]: event.id } : {}),
   };
   return Object.fromEntries(Object.entries(properties).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));

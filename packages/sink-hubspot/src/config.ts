@@ -21,6 +21,10 @@ export const hubspotConfig = z.object({
     description: 'Liquid template of the call notes (`hs_call_body`, HTML). Every inserted value is HTML-escaped (`| escape` is not applied twice; `| raw` inserts HTML). Default: a list of caller, called number, what rang or who answered, when, durations, recording, and the callrelay ids.',
     examples: ['<p>{{ display.headline | escape }}, rang {{ display.rang | escape }}</p>'],
   }),
+  owner: z.string().min(1).optional().meta({
+    description: 'Liquid template of the HubSpot owner id the call is assigned to (`hubspot_owner_id`), typically from a routing table row: `{{ route.hubspotOwner }}`. An owner id is digits; a rendered value that is empty or not digits leaves the call unassigned (logged). See docs/routing-tables.md.',
+    examples: ['{{ route.hubspotOwner }}'],
+  }),
   timeZone: timeZoneSchema.default('UTC').meta({
     description: 'Time zone of the times written in titles and notes (IANA name). `hs_timestamp` itself is an instant; HubSpot shows it in each user\'s zone.',
     examples: ['America/Chicago'],

@@ -42,7 +42,7 @@ export class HubSpotSink implements Sink {
 
   constructor(private readonly config: HubSpotSinkConfig, private readonly context: ConnectorContext) {
     this.client = new HubSpotClient(config.baseUrl, config.accessToken, context.http);
-    this.renderer = new CallTextRenderer({ title: config.title, body: config.body, timeZone: config.timeZone });
+    this.renderer = new CallTextRenderer({ title: config.title, body: config.body, owner: config.owner, timeZone: config.timeZone });
     this.ledger = new CallLedger(context.state, context.logger);
   }
 
@@ -91,7 +91,10 @@ export class HubSpotSink implements Sink {
       }
       try {
         const text = await this.renderer.render(event);
-        const properties = callProperties(event, { title: text.title, body: text.body, recordingUrl: text.display.recordingUrl }, this.config.idempotencyProperty);
+        if (text.owner === null) this.context.logger.warn({ event: event.id }, 'hubspot sink: the owner template did not render an owner id (digits); the call is logged unassigned');
+        const properties = callProperties(event, {
+          title: text.title, body: text.body, recordingUrl: text.display.recordingUrl, ...(text.owner ? { owner: text.owner } : {}),
+        }, this.config.idempotencyProperty);
         pending.push({ event, logged, properties, customer: customerOf(event), ...(logged.createdContactId ? { contactId: logged.createdContactId } : {}) });
       } catch (err) {
         outcomes.set(event.id, await settleDelivery(() => Promise.reject(err)));

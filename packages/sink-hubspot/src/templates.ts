@@ -25,6 +25,8 @@ export const DEFAULT_BODY = [
 /** The rendered text of a call, and what it was made from. */
 export interface RenderedCall {
   title: string;
+  /** The rendered owner id; null when the template rendered something that is not an owner id; absent without `owner`. */
+  owner?: string | null;
   body: string;
   display: CallDisplay;
 }
@@ -38,11 +40,13 @@ export interface RenderedCall {
 export class CallTextRenderer {
   private readonly title: Template;
   private readonly body: Template;
+  private readonly owner?: Template;
 
-  constructor(private readonly options: { title?: string; body?: string; timeZone: string }) {
+  constructor(private readonly options: { title?: string; body?: string; owner?: string; timeZone: string }) {
     // Parsed once at start, so a syntax error or an unknown filter stops the start, not a delivery.
     this.title = liquid.parse(options.title ?? DEFAULT_TITLE);
     this.body = bodyLiquid.parse(options.body ?? DEFAULT_BODY);
+    if (options.owner !== undefined) this.owner = liquid.parse(options.owner);
   }
 
   async render(event: CallEvent): Promise<RenderedCall> {
@@ -56,6 +60,11 @@ export class CallTextRenderer {
         throw permanentFailure(`rendering the ${name} template: ${(err as Error).message}`, err);
       }
     };
-    return { title: plainTitle(await render(liquid, this.title, 'title')), body: await render(bodyLiquid, this.body, 'body'), display };
+    const owner = this.owner ? await render(liquid, this.owner, 'owner') : undefined;
+    return {
+      title: plainTitle(await render(liquid, this.title, 'title')), body: await render(bodyLiquid, this.body, 'body'), display,
+      // An owner id is digits: anything else (an unmatched row, a value from the webhook) assigns no one.
+      ...(owner !== undefined ? { owner: /^\d{1,20}$/.test(owner) ? owner : null } : {}),
+    };
   }
 }

@@ -82,6 +82,16 @@ describe('hubspot sink', function () {
       expect(callOf(event)!.properties).to.not.have.property('hs_call_recording_url');
     });
 
+    it('assigns the owner a routing table row names, and no one when the template renders something else', async () => {
+      const routed = sampleEvent({ route: { table: 'teams', matched: true, hubspotOwner: '31415926' } });
+      expect((await deliver(sink({ owner: '{{ route.hubspotOwner }}' }), routed)).status).to.equal('delivered');
+      expect(callOf(routed)!.properties.hubspot_owner_id).to.equal('31415926');
+      // A value from the webhook (the caller's name) is not an owner id: logged unassigned, not refused.
+      const forged = sampleEvent({ from: { raw: '+12125551212', name: '1 OR 1=1' } });
+      expect((await deliver(sink({ owner: '{{ from.name }}' }), forged)).status).to.equal('delivered');
+      expect(callOf(forged)!.properties).to.not.have.property('hubspot_owner_id');
+    });
+
     it('renders configured title and notes templates', async () => {
       const event = sampleEvent({ type: 'completed', talkSeconds: 61, agent: { raw: '102', extension: '102', name: 'Front desk' } });
       await deliver(sink({ title: '{{ display.title }} via {{ platform }}', body: '<b>{{ display.agent | escape }}</b> {{ display.talkDuration }} {{ id }}' }), event);
