@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type {
-  AppendResult, CallEvent, CallStateWrite, RoutingCommit, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, KvEntry, Lease, Store, TimerPayload, WorkQueue,
+  AppendResult, CallEvent, CallPage, CallQuery, CallRecord, CallStateWrite, DeliveryState, RoutingCommit, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, KvEntry, Lease, Store, TimerPayload, WorkQueue,
 } from '@callrelay/core';
-import type { EngineOp, EngineOptions } from './engine.js';
+import type { CallFields, CallRow, EngineOp, EngineOptions, EventRow } from './engine.js';
 import type { Reply } from './worker.js';
 
 export interface SqliteStoreOptions extends EngineOptions {
@@ -21,6 +21,39 @@ const PRUNE_EVERY_MS = 30_000;
 class CasConflictError extends Error {}
 
 const sinkQueue = (sinkId: string) => `sink:${sinkId}`;
+
+const party = (p: CallEvent['from']) => p ? (p.e164 ?? p.extension ?? p.raw) : null;
+
+/** What the calls table learns from an event (read here, where the event is an object, not in the writer thread). */
+function eventRow(e: CallEvent): EventRow {
+  const decided = e.type === 'missed' || e.type === 'completed';
+  const at = Date.parse((decided ? e.startedAt : undefined) ?? e.occurredAt);
+  const call: CallFields = {
+    source: e.source, callId: e.callId, at: Number.isNaN(at) ? Date.parse(e.receivedAt) || 0 : at,
+    direction: e.direction ?? null, from: party(e.from), to: party(e.to),
+    outcome: decided ? e.type : null,
+    answeredBy: decided ? (e.call?.answeredBy ?? null) : e.type === 'answered' ? party(e.agent) : null,
+    ringSeconds: decided ? (e.ringSeconds ?? null) : null, talkSeconds: decided ? (e.talkSeconds ?? null) : null,
+    legs: decided ? (e.call?.legs.length ?? null) : null,
+  };
+  return { id: e.id, body: JSON.stringify(e), call };
+}
+
+function callRecord(r: CallRow): CallRecord {
+  const record: CallRecord = {
+    source: r.source, callId: r.call_id, startedAt: new Date(r.started_at).toISOString(), lastEventAt: new Date(r.last_at).toISOString(),
+    events: r.events, change: r.change_seq,
+  };
+  if (r.direction !== null) record.direction = r.direction;
+  if (r.from_number !== null) record.from = r.from_number;
+  if (r.to_number !== null) record.to = r.to_number;
+  if (r.outcome !== null) record.outcome = r.outcome;
+  if (r.answered_by !== null) record.answeredBy = r.answered_by;
+  if (r.ring_seconds !== null) record.ringSeconds = r.ring_seconds;
+  if (r.talk_seconds !== null) record.talkSeconds = r.talk_seconds;
+  if (r.legs !== null) record.legs = r.legs;
+  return record;
+}
 
 /**
  * The embedded store: event log, work queues, dead letters and key-value state in one SQLite file
@@ -102,7 +135,7 @@ export class SqliteStore implements Store {
   }
 
   async append(events: readonly CallEvent[]): Promise<AppendResult> {
-    const result = await this.call<AppendResult>({ op: 'append', args: [ROUTING, events.map((e) => ({ id: e.id, body: JSON.stringify(e) })), Date.now()] });
+    const result = await this.call<AppendResult>({ op: 'append', args: [ROUTING, events.map(eventRow), Date.now()] });
     if (result.stored.length) this.wake(ROUTING);
     return result;
   }
@@ -113,7 +146,7 @@ export class SqliteStore implements Store {
     try {
       revision = await this.call<number>({ op: 'commitCallState', args: [
         namespace, write.key, JSON.stringify(write.value), write.expectedRevision,
-        ROUTING, write.events.map((e) => ({ id: e.id, body: JSON.stringify(e) })),
+        ROUTING, write.events.map(eventRow),
         TIMERS, write.timers.map((t) => ({ id: t.id, payload: JSON.stringify(t.payload), readyAt: t.notBefore ?? now })), now,
       ] });
     } catch (err) {
@@ -133,7 +166,7 @@ export class SqliteStore implements Store {
         commit.namespace,
         commit.calls.map((c) => ({
           key: c.key, value: JSON.stringify(c.value), expectedRevision: c.expectedRevision,
-          events: c.events.map((e) => ({ id: e.id, body: JSON.stringify(e) })),
+          events: c.events.map(eventRow),
           timers: c.timers.map((t) => ({ id: t.id, payload: JSON.stringify(t.payload), readyAt: stamp(t.notBefore) })),
         })),
         ROUTING, TIMERS,
@@ -167,6 +200,25 @@ export class SqliteStore implements Store {
   async getEvent(id: string): Promise<CallEvent | undefined> {
     const body = await this.call<string | undefined>({ op: 'getEvent', args: [id] });
     return body === undefined ? undefined : (JSON.parse(body) as CallEvent);
+  }
+
+  async listCalls(query: CallQuery): Promise<CallPage> {
+    const page = await this.call<{ rows: CallRow[]; next?: string; mark: number }>({ op: 'listCalls', args: [{ ...query }] });
+    return { calls: page.rows.map(callRecord), mark: page.mark, ...(page.next ? { next: page.next } : {}) };
+  }
+
+  async callEvents(source: string, callId: string): Promise<CallEvent[]> {
+    return (await this.call<string[]>({ op: 'callEvents', args: [source, callId] })).map((b) => JSON.parse(b) as CallEvent);
+  }
+
+  async deliveryStates(items: readonly { sinkId: string; id: string }[]): Promise<DeliveryState[]> {
+    const rows = await this.call<{ queue: string; id: string; done: number; attempts: number; readyAt: number }[]>(
+      { op: 'deliveryStates', args: [items.map((i) => ({ queue: sinkQueue(i.sinkId), id: i.id }))] });
+    return rows.map((r) => ({
+      sinkId: r.queue.slice('sink:'.length), id: r.id, attempts: r.attempts,
+      state: r.done ? 'delivered' : r.attempts > 0 ? 'retrying' : 'queued',
+      ...(r.done ? {} : { nextAttemptAt: r.readyAt }),
+    } satisfies DeliveryState));
   }
 
   /** Transactions committed so far (group commit makes this much smaller than the operations). */

@@ -42,6 +42,15 @@ export interface Store {
    * same writes one by one, in an order that a redelivery completes (docs/performance.md).
    */
   commitRouting?(commit: RoutingCommit): Promise<boolean>;
+  /**
+   * Optional: the calls in the log, folded one row per call, newest first, a page at a time
+   * (the console's calls list, `GET /api/calls`). Stores without it: the console shows no calls.
+   */
+  listCalls?(query: CallQuery): Promise<CallPage>;
+  /** Optional: the events of one call still in the log, oldest first (the console's call timeline). */
+  callEvents?(source: string, callId: string): Promise<CallEvent[]>;
+  /** Optional: where deliveries are in their sink's queue (the console's call timeline); unknown ids are left out. */
+  deliveryStates?(items: readonly { sinkId: string; id: string }[]): Promise<DeliveryState[]>;
   /** Releases connections and files. May be called twice. */
   close(): Promise<void>;
 }
@@ -202,4 +211,72 @@ export interface KeyValueStore {
   put<T = unknown>(key: string, value: T, expectedRevision?: number, options?: { ttlMs?: number }): Promise<number | false>;
   /** Removes `key`; removing an absent key is a no-op. */
   delete(key: string): Promise<void>;
+}
+
+/** Which calls {@link Store.listCalls} returns. */
+export interface CallQuery {
+  /** Only this source's calls. */
+  source?: string;
+  /** `missed`, `completed`, or `in-progress` (no outcome yet). */
+  outcome?: 'missed' | 'completed' | 'in-progress';
+  /** A part of the caller's, the called or the answering number or extension. */
+  number?: string;
+  /** Calls that started at or after this epoch ms. */
+  since?: number;
+  /** Calls that started before this epoch ms. */
+  until?: number;
+  /** Page size. */
+  limit: number;
+  /** Where the previous page ended (its {@link CallPage.next}). */
+  cursor?: string;
+  /** Instead of the newest: the calls changed after this {@link CallRecord.change} mark, oldest change first (live updates). */
+  changedAfter?: number;
+}
+
+/** One page of {@link Store.listCalls}. */
+export interface CallPage {
+  calls: CallRecord[];
+  /** Pass as {@link CallQuery.cursor} for the next page; absent on the last one. */
+  next?: string;
+  /** The latest change mark in the store when the page was read: live updates start after it. */
+  mark: number;
+}
+
+/** One call as the log folds it (see {@link Store.listCalls}). */
+export interface CallRecord {
+  source: string;
+  callId: string;
+  direction?: string;
+  /** The caller (E.164 when known, else the extension or raw value). */
+  from?: string;
+  /** The number or extension called. */
+  to?: string;
+  /** When the call started (ISO 8601). */
+  startedAt: string;
+  /** When its latest event happened (ISO 8601). */
+  lastEventAt: string;
+  /** `missed` or `completed` once the call tracker decided; absent while in progress. */
+  outcome?: string;
+  /** The extension or agent that answered. */
+  answeredBy?: string;
+  ringSeconds?: number;
+  talkSeconds?: number;
+  /** Legs of the call (known once it has an outcome). */
+  legs?: number;
+  /** Events stored for the call. */
+  events: number;
+  /** Grows on every change of the call: the mark for {@link CallQuery.changedAfter}. */
+  change: number;
+}
+
+/** Where one delivery is (see {@link Store.deliveryStates}). */
+export interface DeliveryState {
+  sinkId: string;
+  id: string;
+  /** `queued` (not tried yet), `retrying` (failed at least once) or `delivered` (settled). */
+  state: 'queued' | 'retrying' | 'delivered';
+  /** Attempts that failed. */
+  attempts: number;
+  /** Epoch ms of the next attempt (queued or retrying). */
+  nextAttemptAt?: number;
 }
