@@ -36,7 +36,7 @@ export class LiveTickets {
 export class LiveStreams {
   private readonly streams = new Set<PassThrough>();
 
-  constructor(private readonly store: Store, private readonly pollMs = 1000) {}
+  constructor(private readonly store: Store, private readonly redact: (json: string) => string, private readonly pollMs = 1000) {}
 
   open(ctx: Context, after: number | undefined): void {
     const stream = new PassThrough();
@@ -61,7 +61,7 @@ export class LiveStreams {
             const page = await this.store.listCalls({ limit: 200, changedAfter: mark });
             if (!page.calls.length) break;
             mark = page.calls.at(-1)!.change;
-            stream.write(`event: calls\ndata: ${JSON.stringify(page.calls)}\n\n`);
+            stream.write(`event: calls\ndata: ${this.redact(JSON.stringify(page.calls))}\n\n`);
             if (page.calls.length < 200) break;
           }
         }

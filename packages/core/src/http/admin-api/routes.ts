@@ -7,6 +7,8 @@ import { backoffSchedule, backoffSpan } from '../../delivery/backoff.js';
 import { purgeDeadLetters, replayDeadLetters, selectDeadLetters } from '../../delivery/dead-letters.js';
 import type { CallEvent } from '../../model/call-event.js';
 import type { DeadLetter, Store } from '../../store/store.js';
+import { createRedactor } from '../../util/redact.js';
+import { Readable } from 'node:stream';
 import { LiveStreams, LiveTickets } from './live.js';
 import { openApiDocument } from './openapi.js';
 import * as s from './schemas.js';
@@ -70,8 +72,19 @@ export function mountAdminApi(routers: { router: Router; open: Router }, deps: A
   const { router, open } = routers;
   const { store } = deps;
   const tickets = new LiveTickets();
-  const live = new LiveStreams(store);
+  const redactor = () => createRedactor(deps.config().secretValues);
+  const live = new LiveStreams(store, (json) => redactor().json(json));
   const document = openApiDocument(deps.version);
+
+  // What the API answers quotes webhooks and sink errors, which may carry the config's secrets
+  // (a URL with credentials in an error message): redacted as `callrelay dlq list` does.
+  router.use(async (ctx, next) => {
+    await next();
+    if (ctx.body && typeof ctx.body === 'object' && !(ctx.body instanceof Readable) && !Buffer.isBuffer(ctx.body)) {
+      ctx.body = redactor().json(JSON.stringify(ctx.body));
+      ctx.type = 'application/json';
+    }
+  });
 
   router.get('/api/openapi.json', (ctx) => { ctx.body = document; });
 
