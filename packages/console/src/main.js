@@ -133,7 +133,7 @@ function Timeline({ call, onClose, onError }) {
       <h3>Deliveries</h3>
       ${detail.deliveries.length === 0 ? html`<p>No pipeline sent this call anywhere (yet).</p>` : html`<div class="scroll"><table>
         <thead><tr><th scope="col">Pipeline</th><th scope="col">Sink</th><th scope="col">Event</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Reason / next attempt</th></tr></thead>
-        <tbody>${detail.deliveries.map((d) => html`<tr key=${d.id}><td>${d.pipeline}</td><td>${d.sinkId}</td><td>${d.eventType}</td><td class=${`state-${d.state}`}>${d.state}</td><td>${d.attempts}</td><td>${d.reason ?? time(d.nextAttemptAt)}</td></tr>`)}</tbody>
+        <tbody>${detail.deliveries.map((d) => html`<tr key=${d.id}><td>${d.pipeline}</td><td>${d.sinkId}</td><td>${d.eventType}</td><td class=${`state-${d.state}`}>${d.state}${d.replayedAs ? " (replayed)" : ""}</td><td>${d.attempts}</td><td>${d.reason ?? time(d.nextAttemptAt)}</td></tr>`)}</tbody>
       </table></div>`}
     `}
   </section>`;

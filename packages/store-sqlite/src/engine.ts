@@ -37,6 +37,8 @@ const STATEMENTS = {
   maxChange: 'SELECT MAX(change_seq) AS m FROM calls',
   pruneCalls: 'DELETE FROM calls WHERE (source, call_id) IN (SELECT source, call_id FROM calls WHERE last_at < ? LIMIT 1000)',
   deliveryState: 'SELECT done, attempts, ready_at, deliveries FROM queue_items WHERE queue = ? AND id = ?',
+  // A dead letter replayed is queued again as `<id>~r<time>` (core/delivery/dead-letters.ts): the latest such item.
+  latestReplay: "SELECT id, done, attempts, ready_at FROM queue_items WHERE queue = ? AND id > ? || '~r' AND id < ? || '~s' ORDER BY id DESC LIMIT 1",
   getEvent: 'SELECT body FROM events WHERE id = ?',
   enqueue: 'INSERT OR IGNORE INTO queue_items (queue, id, seq, payload, ready_at) VALUES (?, ?, ?, ?, ?)',
   claim: `UPDATE queue_items SET ready_at = @leaseUntil, lease_token = @token, deliveries = deliveries + 1
@@ -195,9 +197,11 @@ export class SqliteEngine {
   }
 
   /** Where deliveries are in their queues; ids not (or no longer) in a queue are left out. */
-  deliveryStates(items: { queue: string; id: string }[]): { queue: string; id: string; done: number; attempts: number; readyAt: number }[] {
+  deliveryStates(items: { queue: string; id: string }[]): { queue: string; id: string; done: number; attempts: number; readyAt: number; replayOf?: string }[] {
     const out = [];
     for (const item of items) {
+      const replay = this.s.latestReplay.get(item.queue, item.id, item.id) as { id: string; done: number; attempts: number; ready_at: number } | undefined;
+      if (replay) { out.push({ queue: item.queue, id: replay.id, done: replay.done, attempts: replay.attempts, readyAt: Number(replay.ready_at), replayOf: item.id }); continue; }
       const row = this.s.deliveryState.get(item.queue, item.id) as { done: number; attempts: number; ready_at: number } | undefined;
       if (row) out.push({ ...item, done: row.done, attempts: row.attempts, readyAt: Number(row.ready_at) });
     }

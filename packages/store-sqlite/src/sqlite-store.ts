@@ -212,12 +212,12 @@ export class SqliteStore implements Store {
   }
 
   async deliveryStates(items: readonly { sinkId: string; id: string }[]): Promise<DeliveryState[]> {
-    const rows = await this.call<{ queue: string; id: string; done: number; attempts: number; readyAt: number }[]>(
+    const rows = await this.call<{ queue: string; id: string; done: number; attempts: number; readyAt: number; replayOf?: string }[]>(
       { op: 'deliveryStates', args: [items.map((i) => ({ queue: sinkQueue(i.sinkId), id: i.id }))] });
     return rows.map((r) => ({
       sinkId: r.queue.slice('sink:'.length), id: r.id, attempts: r.attempts,
       state: r.done ? 'delivered' : r.attempts > 0 ? 'retrying' : 'queued',
-      ...(r.done ? {} : { nextAttemptAt: r.readyAt }),
+      ...(r.done ? {} : { nextAttemptAt: r.readyAt }), ...(r.replayOf ? { replayOf: r.replayOf } : {}),
     } satisfies DeliveryState));
   }
 

@@ -279,4 +279,6 @@ export interface DeliveryState {
   attempts: number;
   /** Epoch ms of the next attempt (queued or retrying). */
   nextAttemptAt?: number;
+  /** Set when the delivery asked for was dead-lettered and replayed: `id` is then the replay's, this the original's. */
+  replayOf?: string;
 }

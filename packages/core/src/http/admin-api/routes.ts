@@ -204,16 +204,16 @@ async function callDeliveries(deps: AdminApiDeps, events: readonly CallEvent[]):
       for (const sinkId of p.to) candidates.push({ pipeline, sinkId, id: `${pipeline}/${sinkId}/${event.id}`, event });
     }
   }
-  const states = new Map((await deps.store.deliveryStates?.(candidates) ?? []).map((d) => [`${d.sinkId}\n${d.id}`, d]));
+  const states = new Map((await deps.store.deliveryStates?.(candidates) ?? []).map((d) => [`${d.sinkId}\n${d.replayOf ?? d.id}`, d]));
   const out: z.input<typeof s.deliveryInfo>[] = [];
   for (const c of candidates) {
     const base = { pipeline: c.pipeline, sinkId: c.sinkId, id: c.id, eventId: c.event.id, eventType: c.event.type };
     const state = states.get(`${c.sinkId}\n${c.id}`);
     if (state?.state === 'delivered' || state?.state === 'queued' || state?.state === 'retrying') {
       // A settled item is either delivered or dead-lettered: the dead-letter list tells.
-      const letter = state.state === 'delivered' ? await deps.store.deadLetters.get(c.id) : undefined;
+      const letter = state.state === 'delivered' ? await deps.store.deadLetters.get(state.id) : undefined;
       if (letter) out.push({ ...base, state: 'dead-letter', attempts: letter.attempts, reason: letter.reason });
-      else out.push({ ...base, state: state.state, attempts: state.attempts, ...(state.nextAttemptAt ? { nextAttemptAt: new Date(state.nextAttemptAt).toISOString() } : {}) });
+      else out.push({ ...base, state: state.state, attempts: state.attempts, ...(state.replayOf ? { replayedAs: state.id } : {}), ...(state.nextAttemptAt ? { nextAttemptAt: new Date(state.nextAttemptAt).toISOString() } : {}) });
       continue;
     }
     const letter = await deps.store.deadLetters.get(c.id);

@@ -39,6 +39,7 @@ export const deliveryInfo = z.object({
   attempts: z.number().int(),
   nextAttemptAt: isoTime.optional(),
   reason: z.string().optional().meta({ description: 'Why the delivery was dead-lettered.' }),
+  replayedAs: z.string().optional().meta({ description: 'The id of the replay of this dead-lettered delivery; `state` is then the replay\'s.' }),
 }).meta({ id: 'Delivery' });
 
 export const callDetail = z.object({
