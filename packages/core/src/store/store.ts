@@ -235,6 +235,7 @@ export interface CallQuery {
 
 /** One page of {@link Store.listCalls}. */
 export interface CallPage {
+  /** The calls of this page. */
   calls: CallRecord[];
   /** Pass as {@link CallQuery.cursor} for the next page; absent on the last one. */
   next?: string;
@@ -244,8 +245,11 @@ export interface CallPage {
 
 /** One call as the log folds it (see {@link Store.listCalls}). */
 export interface CallRecord {
+  /** The source id the call came through. */
   source: string;
+  /** The platform's call id (legs folded). */
   callId: string;
+  /** `inbound`, `outbound`, `internal` or `unknown`. */
   direction?: string;
   /** The caller (E.164 when known, else the extension or raw value). */
   from?: string;
@@ -259,7 +263,9 @@ export interface CallRecord {
   outcome?: string;
   /** The extension or agent that answered. */
   answeredBy?: string;
+  /** Seconds from start to answer (or to end, unanswered), once decided. */
   ringSeconds?: number;
+  /** Seconds from answer to end, once decided. */
   talkSeconds?: number;
   /** Legs of the call (known once it has an outcome). */
   legs?: number;
@@ -271,7 +277,9 @@ export interface CallRecord {
 
 /** Where one delivery is (see {@link Store.deliveryStates}). */
 export interface DeliveryState {
+  /** The sink whose queue holds it. */
   sinkId: string;
+  /** The delivery id (`<pipeline>/<sink>/<event id>`, or a replay's). */
   id: string;
   /** `queued` (not tried yet), `retrying` (failed at least once) or `delivered` (settled). */
   state: 'queued' | 'retrying' | 'delivered';
