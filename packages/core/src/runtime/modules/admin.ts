@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { ContainerModule } from 'inversify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -23,7 +25,8 @@ async function consoleAssetsDir(): Promise<string | undefined> {
   const name = '@callrelay/console';
   try {
     const mod = (await import(name)) as { assetsDir?: string };
-    return mod.assetsDir;
+    // Installed but not built (a checkout before `npm run build`): no page rather than no listener.
+    return mod.assetsDir && existsSync(path.join(mod.assetsDir, 'index.html')) ? mod.assetsDir : undefined;
   } catch {
     return undefined;
   }
@@ -53,7 +56,7 @@ export const adminModule = new ContainerModule(({ bind, onActivation }) => {
     admin.whenClosing(() => api.close());
     const assets = await consoleAssetsDir();
     if (assets) mountConsoleAssets(admin.open, assets);
-    else logger.debug('@callrelay/console is not installed: the admin listener serves the API without the page');
+    else logger.debug('@callrelay/console is not installed (or not built): the admin listener serves the API without the page');
     return admin;
   }).inSingletonScope();
 
