@@ -35,7 +35,8 @@ const STATEMENTS = {
       events = events + 1,
       change_seq = excluded.change_seq`,
   maxChange: 'SELECT MAX(change_seq) AS m FROM calls',
-  pruneCalls: 'DELETE FROM calls WHERE (source, call_id) IN (SELECT source, call_id FROM calls WHERE last_at < ? LIMIT 1000)',
+  pruneCalls: `DELETE FROM calls WHERE (source, call_id) IN (SELECT source, call_id FROM calls c WHERE last_at < ?
+    AND NOT EXISTS (SELECT 1 FROM events e WHERE e.call_key = c.source || char(10) || c.call_id) LIMIT 1000)`,
   deliveryState: 'SELECT done, attempts, ready_at, deliveries FROM queue_items WHERE queue = ? AND id = ?',
   // A dead letter replayed is queued again as `<id>~r<time>` (core/delivery/dead-letters.ts): the latest such item.
   latestReplay: "SELECT id, done, attempts, ready_at FROM queue_items WHERE queue = ? AND id > ? || '~r' AND id < ? || '~s' ORDER BY id DESC LIMIT 1",
@@ -360,7 +361,12 @@ export class SqliteEngine {
 
   prune(settledBefore: number, eventsBefore: number): number {
     return this.s.pruneSettled.run(settledBefore).changes + this.s.pruneEvents.run(eventsBefore, this.routing.prunableBelow()).changes
-      + this.s.pruneExpired.run(Date.now()).changes + this.s.pruneCalls.run(eventsBefore).changes;
+      + this.s.pruneExpired.run(Date.now()).changes;
+  }
+
+  /** Drops calls rows (the console's index) whose events have all been pruned: 1000 at a time. */
+  pruneCalls(before: number): number {
+    return this.s.pruneCalls.run(before).changes;
   }
 
   /** Gives up to `pages` free pages back to the file system (files created with incremental auto-vacuum). */

@@ -253,8 +253,10 @@ export class SqliteStore implements Store {
       for (;;) {
         if (this.closing) break;
         const n = await this.call<number>({ op: 'prune', args: [settledBefore, eventsBefore] });
+        // The console's calls rows go with the last of their events (not counted: rows of the log only).
+        const calls = await this.call<number>({ op: 'pruneCalls', args: [eventsBefore] });
         removed += n;
-        if (n === 0) break;
+        if (n === 0 && calls === 0) break;
       }
       if (removed > 0 && !this.closing) await this.call({ op: 'vacuumSome', args: [2048] });
       return removed;

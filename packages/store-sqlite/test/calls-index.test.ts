@@ -99,4 +99,16 @@ describe('SQLite store: the calls index behind the console', () => {
       ['p/crm/e1', 'delivered', 0, undefined], ['p/crm/e2', 'retrying', 1, undefined], ['p/crm/e3~r*', 'queued', 0, 'p/crm/e3'],
     ]);
   });
+
+  it('prunes a call with the last of its events, not before', async () => {
+    await store.append(call('pbx', 'old', 0, '+1', 'missed'));
+    const leases = await store.routing.claim(10, { leaseMs: 60_000, waitMs: 0 });
+    await store.routing.ack(leases[0]!); // two events still waiting to be routed: kept, and so is the call
+    await store.prune(Date.now() + 400 * 86_400_000);
+    expect((await store.listCalls({ limit: 10 })).calls.map((c) => c.callId)).to.deep.equal(['old']);
+    for (const lease of leases.slice(1)) await store.routing.ack(lease);
+    await store.prune(Date.now() + 400 * 86_400_000);
+    expect((await store.listCalls({ limit: 10 })).calls).to.deep.equal([]);
+    expect(await store.callEvents('pbx', 'old')).to.deep.equal([]);
+  });
 });
