@@ -39,6 +39,16 @@ function eventRow(e: CallEvent): EventRow {
   return { id: e.id, body: JSON.stringify(e), call };
 }
 
+/** A cursor of `listCalls`: base64url of `[started_at, source, call_id]` (engine.ts). */
+function isCursor(cursor: string): boolean {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    return Array.isArray(key) && key.length === 3 && typeof key[0] === 'number' && typeof key[1] === 'string' && typeof key[2] === 'string';
+  } catch {
+    return false;
+  }
+}
+
 function callRecord(r: CallRow): CallRecord {
   const record: CallRecord = {
     source: r.source, callId: r.call_id, startedAt: new Date(r.started_at).toISOString(), lastEventAt: new Date(r.last_at).toISOString(),
@@ -203,6 +213,7 @@ export class SqliteStore implements Store {
   }
 
   async listCalls(query: CallQuery): Promise<CallPage> {
+    if (query.cursor !== undefined && !isCursor(query.cursor)) throw new RangeError('cursor: not a cursor of this store');
     const page = await this.call<{ rows: CallRow[]; next?: string; mark: number }>({ op: 'listCalls', args: [{ ...query }] });
     return { calls: page.rows.map(callRecord), mark: page.mark, ...(page.next ? { next: page.next } : {}) };
   }

@@ -45,6 +45,7 @@ export interface Store {
   /**
    * Optional: the calls in the log, folded one row per call, newest first, a page at a time
    * (the console's calls list, `GET /api/calls`). Stores without it: the console shows no calls.
+   * Rejects with a `RangeError` when `cursor` is not one the store handed out.
    */
   listCalls?(query: CallQuery): Promise<CallPage>;
   /** Optional: the events of one call still in the log, oldest first (the console's call timeline). */

@@ -99,7 +99,7 @@ export function mountAdminApi(routers: { router: Router; open: Router }, deps: A
         ...(q.cursor ? { cursor: q.cursor } : {}),
       });
     } catch (err) {
-      if (q.cursor && err instanceof SyntaxError) { ctx.status = 400; ctx.body = { error: 'cursor: not a cursor of this API' }; return; }
+      if (q.cursor && err instanceof RangeError) { ctx.status = 400; ctx.body = { error: 'cursor: not a cursor of this API' }; return; }
       throw err;
     }
   });
