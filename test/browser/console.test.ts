@@ -9,7 +9,9 @@ import { TestReceiver } from '../support/receiver.js';
 import { findChromium, launchChromium } from './chromium.js';
 
 const TOKEN = 'console-test-token-5d1f0a9c';
-const SHOTS = path.join(REPO_ROOT, 'docs', 'console');
+// The screenshots of docs/console.md: refreshed with CONSOLE_SCREENSHOTS=docs, else written aside so
+// that a test run leaves the checkout as it was.
+const SHOTS = process.env.CONSOLE_SCREENSHOTS === 'docs' ? path.join(REPO_ROOT, 'docs', 'console') : mkdtempSync(path.join(tmpdir(), 'callrelay-console-shots-'));
 
 /** jambonz (no auth) → missed calls → a webhook sink that gives up after 2 quick attempts. */
 function configFile(receiverUrl: string): string {
