@@ -67,6 +67,8 @@ const STATEMENTS = {
   dlListAll: 'SELECT body FROM dead_letters ORDER BY failed_at LIMIT ?',
   dlListSink: 'SELECT body FROM dead_letters WHERE sink_id = ? ORDER BY failed_at LIMIT ?',
   dlRemove: 'DELETE FROM dead_letters WHERE id = ?',
+  dlCounts: 'SELECT sink_id, COUNT(*) AS n FROM dead_letters GROUP BY sink_id',
+  dlLatest: 'SELECT body FROM dead_letters WHERE sink_id = ? ORDER BY failed_at DESC LIMIT 1',
   kvGet: 'SELECT value, revision FROM kv WHERE ns = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)',
   kvInsert: 'INSERT OR IGNORE INTO kv (ns, key, value, revision, expires_at) VALUES (?, ?, ?, ?, ?)',
   kvUpdate: 'UPDATE kv SET value = ?, revision = ?, expires_at = ? WHERE ns = ? AND key = ? AND revision = ? AND (expires_at IS NULL OR expires_at > ?)',
@@ -281,6 +283,12 @@ export class SqliteEngine {
   }
   dlRemove(id: string): void {
     this.s.dlRemove.run(id);
+  }
+  /** Per sink: the count and the latest dead letter's body (one index read each). */
+  dlSummary(): { sinkId: string; count: number; latest: string }[] {
+    return (this.s.dlCounts.all() as { sink_id: string; n: number }[]).map((r) => ({
+      sinkId: r.sink_id, count: Number(r.n), latest: (this.s.dlLatest.get(r.sink_id) as { body: string }).body,
+    }));
   }
 
   kvGet(ns: string, key: string): { value: string; revision: number } | undefined {

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type {
-  AppendResult, CallEvent, CallPage, CallQuery, CallRecord, CallStateWrite, DeliveryState, RoutingCommit, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, KvEntry, Lease, Store, TimerPayload, WorkQueue,
+  AppendResult, CallEvent, CallPage, CallQuery, CallRecord, CallStateWrite, DeadLetterSummary, DeliveryState, RoutingCommit, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, KvEntry, Lease, Store, TimerPayload, WorkQueue,
 } from '@callrelay/core';
 import type { CallFields, CallRow, EngineOp, EngineOptions, EventRow } from './engine.js';
 import type { Reply } from './worker.js';
@@ -385,6 +385,10 @@ class SqliteDeadLetters implements DeadLetterStore {
   }
   async remove(id: string): Promise<void> {
     await this.store.call({ op: 'dlRemove', args: [id] });
+  }
+  async summary(): Promise<DeadLetterSummary[]> {
+    const rows = await this.store.call<{ sinkId: string; count: number; latest: string }[]>({ op: 'dlSummary', args: [] });
+    return rows.map((r) => ({ sinkId: r.sinkId, count: r.count, latest: JSON.parse(r.latest) as DeadLetter }));
   }
 }
 

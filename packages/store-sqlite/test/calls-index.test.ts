@@ -111,4 +111,17 @@ describe('SQLite store: the calls index behind the console', () => {
     expect((await store.listCalls({ limit: 10 })).calls).to.deep.equal([]);
     expect(await store.callEvents('pbx', 'old')).to.deep.equal([]);
   });
+
+  it('summarises dead letters per sink: the count and the latest, from the index', async () => {
+    const letter = (id: string, sinkId: string, failedAt: string, reason: string) => store.deadLetters.add({
+      id, sinkId, delivery: { sinkId, pipeline: 'p', event: contractEvent() }, reason, attempts: 3, failedAt,
+    });
+    await letter('a1', 'crm', '2026-03-01T10:00:00.000Z', 'old');
+    await letter('a2', 'crm', '2026-03-02T10:00:00.000Z', 'newest');
+    await letter('a3', 'crm', '2026-03-01T12:00:00.000Z', 'middle');
+    await letter('b1', 'log', '2026-03-01T10:00:00.000Z', 'disk full');
+    const summary = (await store.deadLetters.summary()).sort((x, y) => x.sinkId.localeCompare(y.sinkId));
+    expect(summary.map((s) => [s.sinkId, s.count, s.latest.id, s.latest.reason])).to.deep.equal([['crm', 3, 'a2', 'newest'], ['log', 1, 'b1', 'disk full']]);
+  });
 });
+

@@ -186,6 +186,21 @@ export interface DeadLetterStore {
   get(id: string): Promise<DeadLetter | undefined>;
   /** Removes a dead letter (after a replay or a purge); removing an absent id is a no-op. */
   remove(id: string): Promise<void>;
+  /**
+   * Optional: per sink, how many dead letters there are and the latest one, without reading them
+   * all (the console's sinks view). Without it the console lists them.
+   */
+  summary?(): Promise<DeadLetterSummary[]>;
+}
+
+/** The dead letters of one sink (see {@link DeadLetterStore.summary}). */
+export interface DeadLetterSummary {
+  /** The sink instance id. */
+  sinkId: string;
+  /** Dead letters stored for it. */
+  count: number;
+  /** The one that failed last. */
+  latest: DeadLetter;
 }
 
 /** A value of a {@link KeyValueStore} with its revision. */

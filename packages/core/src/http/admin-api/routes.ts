@@ -115,7 +115,7 @@ export function mountAdminApi(routers: { router: Router; open: Router }, deps: A
   router.get('/api/sinks', async (ctx) => {
     const config = deps.config();
     const counts = await deliveryCounts(deps.metrics);
-    const letters = await store.deadLetters.list({});
+    const summary = await deadLetterSummary(store);
     const sinks = await Promise.all(config.sinks.map(async (sink) => {
       const id = sink.id;
       const queue = store.deliveries(id);
@@ -123,15 +123,15 @@ export function mountAdminApi(routers: { router: Router; open: Router }, deps: A
       const c = counts.get(id) ?? {};
       const delivered = c.delivered ?? 0, retried = c.retry ?? 0, deadLettered = c.dead_letter ?? 0;
       const attempts = delivered + retried + deadLettered;
-      const own = letters.filter((l) => l.sinkId === id);
-      const last = own.reduce<DeadLetter | undefined>((a, l) => (!a || l.failedAt > a.failedAt ? l : a), undefined);
+      const letters = summary.get(id);
+      const last = letters?.latest;
       const delivery = sink.delivery;
       const span = backoffSpan(delivery);
       return {
         id, type: sink.definition.type, queueDepth: await queue.depth(),
         ...(waitingSince !== undefined ? { waitingSince: new Date(waitingSince).toISOString() } : {}),
         delivered, retried, deadLettered, ...(attempts ? { successRate: delivered / attempts } : {}),
-        deadLetters: own.length,
+        deadLetters: letters?.count ?? 0,
         ...(last ? { lastError: { reason: last.reason, at: last.failedAt } } : {}),
         retry: {
           maxAttempts: delivery.maxAttempts, initialBackoffMs: delivery.initialBackoffMs, maxBackoffMs: delivery.maxBackoffMs,
@@ -187,6 +187,18 @@ export function mountAdminApi(routers: { router: Router; open: Router }, deps: A
   });
 
   return { close: () => live.closeAll() };
+}
+
+/** Dead letters per sink: from the store's summary when it has one, else by listing them. */
+async function deadLetterSummary(store: Store): Promise<Map<string, { count: number; latest: DeadLetter }>> {
+  if (store.deadLetters.summary) return new Map((await store.deadLetters.summary()).map((s) => [s.sinkId, s]));
+  const out = new Map<string, { count: number; latest: DeadLetter }>();
+  for (const letter of await store.deadLetters.list({})) {
+    const entry = out.get(letter.sinkId);
+    if (!entry) out.set(letter.sinkId, { count: 1, latest: letter });
+    else { entry.count += 1; if (letter.failedAt > entry.latest.failedAt) entry.latest = letter; }
+  }
+  return out;
 }
 
 /**
