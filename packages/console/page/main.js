@@ -183,20 +183,19 @@ function DeadLetters({ onError, tick, onChanged }) {
 const TABS = [['calls', 'Calls'], ['sinks', 'Sinks'], ['dead-letters', 'Dead letters']];
 
 function App() {
-  const [state, setState] = useState('checking');
+  // Straight to the calls: the first request tells whether the token is needed (or wrong), which
+  // saves a round trip before the first rows.
+  const [state, setState] = useState('ready');
   const [tab, setTab] = useState('calls');
   const [open, setOpen] = useState();
   const [error, setError] = useState('');
   const [tick, setTick] = useState(0);
   const onError = useCallback((err) => {
-    if (err instanceof Unauthorized) { token.clear(); setState('refused'); } else setError(String(err.message ?? err));
+    if (err instanceof Unauthorized) { setState(token.get() ? 'refused' : 'ask'); token.clear(); } else setError(String(err.message ?? err));
   }, []);
-  const check = () => api('/api/sinks').then(() => setState('ready')).catch((err) => setState(err instanceof Unauthorized ? (token.get() ? 'refused' : 'ask') : 'ready'));
-  useEffect(() => { check(); }, []);
   // Sinks and dead letters change without calls changing (a retry, a replay): look again every few seconds.
   useEffect(() => { const t = setInterval(() => setTick((n) => n + 1), 3000); return () => clearInterval(t); }, []);
-  if (state === 'checking') return html`<p>Loading…</p>`;
-  if (state === 'ask' || state === 'refused') return html`<${TokenForm} refused=${state === 'refused'} onDone=${() => { setState('checking'); check(); }} />`;
+  if (state === 'ask' || state === 'refused') return html`<${TokenForm} refused=${state === 'refused'} onDone=${() => { setError(''); setState('ready'); }} />`;
   return html`<header><h1>callrelay</h1>
       <nav aria-label="Sections">${TABS.map(([id, label]) => html`<button type="button" key=${id} aria-current=${tab === id ? 'page' : undefined} onClick=${() => { setTab(id); setOpen(undefined); }}>${label}</button>`)}</nav>
       <button type="button" class="signout" onClick=${() => { token.clear(); setState('ask'); }}>Forget token</button>
