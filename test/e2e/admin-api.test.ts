@@ -68,6 +68,15 @@ describe('the admin API (built CLI, loopback)', function () {
     expect(doc.openapi).to.match(/^3\.0/);
     expect(Object.keys(doc.paths)).to.include.members(['/api/calls', '/api/calls/{source}/{callId}', '/api/sinks', '/api/dead-letters', '/api/dead-letters/replay', '/api/dead-letters/discard', '/api/events', '/api/live-ticket']);
     expect(doc.paths['/api/calls']!.get!.parameters!.map((p) => p.name)).to.include.members(['source', 'outcome', 'number', 'from', 'to', 'limit', 'cursor']);
+    // Every reference resolves inside the document (named schemas under components.schemas).
+    const text = JSON.stringify(doc);
+    const refs = [...text.matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs).to.include('#/components/schemas/CallPage');
+    const schemas = (doc as unknown as { components: { schemas: Record<string, unknown> } }).components.schemas;
+    for (const ref of new Set(refs)) {
+      expect(ref, ref).to.match(/^#\/components\/schemas\//);
+      expect(schemas, ref).to.have.property(ref.slice('#/components/schemas/'.length));
+    }
   });
 
   it('refuses what does not match the schemas with 400 and the problem', async () => {
