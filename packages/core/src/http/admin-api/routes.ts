@@ -106,7 +106,7 @@ export function mountAdminApi(routers: { router: Router; open: Router }, deps: A
 
   router.get('/api/calls/:source/:callId', async (ctx) => {
     const { source, callId } = ctx.params as { source: string; callId: string };
-    if (!store.callEvents) { ctx.status = 501; ctx.body = { error: 'this store cannot read the events of a call (docs/console.md)' }; return; }
+    if (!store.callEvents) { ctx.status = 501; ctx.body = { error: 'this store cannot read the events of a call (the console needs the SQLite store; docs/console.md)' }; return; }
     const events = await store.callEvents(source, callId);
     if (!events.length) { ctx.status = 404; ctx.body = { error: 'no such call in the log' }; return; }
     ctx.body = { events, deliveries: await callDeliveries(deps, events) };
