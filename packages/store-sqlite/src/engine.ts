@@ -15,7 +15,31 @@ export interface EngineOptions {
 export interface ClaimedRow { id: string; payload: string; attempts: number; deliveries: number; token: number }
 
 const STATEMENTS = {
-  insertEvent: 'INSERT OR IGNORE INTO events (id, body, stored_at) VALUES (?, ?, ?)',
+  insertEvent: 'INSERT OR IGNORE INTO events (id, body, stored_at, call_key) VALUES (?, ?, ?, ?)',
+  callEvents: 'SELECT body FROM events WHERE call_key = ? ORDER BY seq LIMIT 2000',
+  // A call's first events fill in what is known; its outcome (missed, completed) overwrites with the
+  // tracker's summary of the whole call.
+  callUpsert: `INSERT INTO calls (source, call_id, started_at, last_at, direction, from_number, to_number, outcome, answered_by, ring_seconds, talk_seconds, legs, events, change_seq)
+    VALUES (@source, @callId, @at, @at, @direction, @from, @to, @outcome, @answeredBy, @ringSeconds, @talkSeconds, @legs, 1, @seq)
+    ON CONFLICT (source, call_id) DO UPDATE SET
+      started_at = CASE WHEN excluded.outcome IS NOT NULL THEN excluded.started_at ELSE MIN(started_at, excluded.started_at) END,
+      last_at = MAX(last_at, excluded.last_at),
+      direction = CASE WHEN excluded.outcome IS NOT NULL OR direction IS NULL OR direction = 'unknown' THEN COALESCE(excluded.direction, direction) ELSE direction END,
+      from_number = CASE WHEN excluded.outcome IS NOT NULL THEN COALESCE(excluded.from_number, from_number) ELSE COALESCE(from_number, excluded.from_number) END,
+      to_number = CASE WHEN excluded.outcome IS NOT NULL THEN COALESCE(excluded.to_number, to_number) ELSE COALESCE(to_number, excluded.to_number) END,
+      outcome = COALESCE(excluded.outcome, outcome),
+      answered_by = COALESCE(excluded.answered_by, answered_by),
+      ring_seconds = COALESCE(excluded.ring_seconds, ring_seconds),
+      talk_seconds = COALESCE(excluded.talk_seconds, talk_seconds),
+      legs = COALESCE(excluded.legs, legs),
+      events = events + 1,
+      change_seq = excluded.change_seq`,
+  maxChange: 'SELECT MAX(change_seq) AS m FROM calls',
+  pruneCalls: `DELETE FROM calls WHERE (source, call_id) IN (SELECT source, call_id FROM calls c WHERE last_at < ?
+    AND NOT EXISTS (SELECT 1 FROM events e WHERE e.call_key = c.source || char(10) || c.call_id) LIMIT 1000)`,
+  deliveryState: 'SELECT done, attempts, ready_at, deliveries FROM queue_items WHERE queue = ? AND id = ?',
+  // A dead letter replayed is queued again as `<id>~r<time>` (core/delivery/dead-letters.ts): the latest such item.
+  latestReplay: "SELECT id, done, attempts, ready_at FROM queue_items WHERE queue = ? AND id > ? || '~r' AND id < ? || '~s' ORDER BY id DESC LIMIT 1",
   getEvent: 'SELECT body FROM events WHERE id = ?',
   enqueue: 'INSERT OR IGNORE INTO queue_items (queue, id, seq, payload, ready_at) VALUES (?, ?, ?, ?, ?)',
   claim: `UPDATE queue_items SET ready_at = @leaseUntil, lease_token = @token, deliveries = deliveries + 1
@@ -43,6 +67,8 @@ const STATEMENTS = {
   dlListAll: 'SELECT body FROM dead_letters ORDER BY failed_at LIMIT ?',
   dlListSink: 'SELECT body FROM dead_letters WHERE sink_id = ? ORDER BY failed_at LIMIT ?',
   dlRemove: 'DELETE FROM dead_letters WHERE id = ?',
+  dlCounts: 'SELECT sink_id, COUNT(*) AS n FROM dead_letters GROUP BY sink_id',
+  dlLatest: 'SELECT body FROM dead_letters WHERE sink_id = ? ORDER BY failed_at DESC LIMIT 1',
   kvGet: 'SELECT value, revision FROM kv WHERE ns = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)',
   kvInsert: 'INSERT OR IGNORE INTO kv (ns, key, value, revision, expires_at) VALUES (?, ?, ?, ?, ?)',
   kvUpdate: 'UPDATE kv SET value = ?, revision = ?, expires_at = ? WHERE ns = ? AND key = ? AND revision = ? AND (expires_at IS NULL OR expires_at > ?)',
@@ -53,6 +79,25 @@ const STATEMENTS = {
   nextRevision: `INSERT INTO counters (name, value) VALUES ('kv_revision', 1)
     ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`,
 };
+/** What the calls table learns from one event (see sqlite-store.ts `callRow`). */
+export interface CallFields {
+  source: string; callId: string; at: number; direction: string | null; from: string | null; to: string | null;
+  outcome: string | null; answeredBy: string | null; ringSeconds: number | null; talkSeconds: number | null; legs: number | null;
+}
+/** An event to store: its id, its JSON, and what the calls table learns from it. */
+export interface EventRow { id: string; body: string; call?: CallFields }
+/** A row of the calls table. */
+export interface CallRow {
+  source: string; call_id: string; started_at: number; last_at: number; direction: string | null; from_number: string | null;
+  to_number: string | null; outcome: string | null; answered_by: string | null; ring_seconds: number | null; talk_seconds: number | null;
+  legs: number | null; events: number; change_seq: number;
+}
+/** The filters of a calls page (see `CallQuery` in the core). */
+export interface CallQueryRow {
+  source?: string; outcome?: string; number?: string; since?: number; until?: number; limit: number; cursor?: string; changedAfter?: number;
+}
+const callKey = (source: string, callId: string) => `${source}\n${callId}`;
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Stmt = Statement<any[]>;
 
@@ -91,6 +136,9 @@ export class SqliteEngine {
     this.db.exec(ROUTING_SCHEMA_SQL);
     // Files from before key expiry: add the column (NULL: never expires).
     if (!(this.db.pragma('table_info(kv)') as { name: string }[]).some((c) => c.name === 'expires_at')) this.db.exec('ALTER TABLE kv ADD COLUMN expires_at INTEGER');
+    // Files from before the console: index events by call (older events stay out of call timelines).
+    if (!(this.db.pragma('table_info(events)') as { name: string }[]).some((c) => c.name === 'call_key')) this.db.exec('ALTER TABLE events ADD COLUMN call_key TEXT');
+    this.db.exec('CREATE INDEX IF NOT EXISTS events_call ON events (call_key, seq) WHERE call_key IS NOT NULL');
     this.s = Object.fromEntries(Object.entries(STATEMENTS).map(([k, v]) => [k, this.db.prepare(v)])) as Record<keyof typeof STATEMENTS, Stmt>;
     this.routing = new RoutingLog(this.db);
     this.db.transaction(() => this.routing.migrate()).immediate();
@@ -98,11 +146,67 @@ export class SqliteEngine {
   }
 
   /** Stores new events; the routing log reads them from there in order (no row per event to route). */
-  append(_routingQueue: string, events: { id: string; body: string }[], now: number): { stored: string[]; duplicates: string[] } {
+  append(_routingQueue: string, events: EventRow[], now: number): { stored: string[]; duplicates: string[] } {
     const out = { stored: [] as string[], duplicates: [] as string[] };
     for (const event of events) {
-      if (this.s.insertEvent.run(event.id, event.body, now).changes === 0) out.duplicates.push(event.id);
-      else out.stored.push(event.id);
+      const call = event.call;
+      const inserted = this.s.insertEvent.run(event.id, event.body, now, call ? callKey(call.source, call.callId) : null);
+      if (inserted.changes === 0) { out.duplicates.push(event.id); continue; }
+      out.stored.push(event.id);
+      if (call) this.s.callUpsert.run({ ...call, seq: Number(inserted.lastInsertRowid) });
+    }
+    return out;
+  }
+
+  /** The events of one call, oldest first. */
+  callEvents(source: string, callId: string): string[] {
+    return (this.s.callEvents.all(callKey(source, callId)) as { body: string }[]).map((r) => r.body);
+  }
+
+  /** One page of calls (see `Store.listCalls`); the cursor is the last row's sort key. */
+  listCalls(query: CallQueryRow): { rows: CallRow[]; next?: string; mark: number } {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.source !== undefined) { where.push('source = ?'); params.push(query.source); }
+    if (query.outcome === 'in-progress') where.push('outcome IS NULL');
+    else if (query.outcome !== undefined) { where.push('outcome = ?'); params.push(query.outcome); }
+    if (query.number !== undefined) {
+      const like = `%${query.number.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push("(from_number LIKE ? ESCAPE '\\' OR to_number LIKE ? ESCAPE '\\' OR answered_by LIKE ? ESCAPE '\\')");
+      params.push(like, like, like);
+    }
+    if (query.since !== undefined) { where.push('started_at >= ?'); params.push(query.since); }
+    if (query.until !== undefined) { where.push('started_at < ?'); params.push(query.until); }
+    let order: string;
+    if (query.changedAfter !== undefined) {
+      where.push('change_seq > ?'); params.push(query.changedAfter);
+      order = 'change_seq';
+    } else {
+      if (query.cursor) {
+        const [at, source, callId] = JSON.parse(Buffer.from(query.cursor, 'base64url').toString('utf8')) as [number, string, string];
+        where.push('(started_at, source, call_id) < (?, ?, ?)'); params.push(at, source, callId);
+      }
+      order = 'started_at DESC, source DESC, call_id DESC';
+    }
+    const sql = `SELECT * FROM calls ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...params, query.limit + 1) as CallRow[];
+    const more = rows.length > query.limit;
+    if (more) rows.pop();
+    const last = rows.at(-1);
+    const next = more && last && query.changedAfter === undefined
+      ? Buffer.from(JSON.stringify([last.started_at, last.source, last.call_id])).toString('base64url') : undefined;
+    const mark = Number((this.s.maxChange.get() as { m: number | null }).m ?? 0);
+    return { rows, mark, ...(next ? { next } : {}) };
+  }
+
+  /** Where deliveries are in their queues; ids not (or no longer) in a queue are left out. */
+  deliveryStates(items: { queue: string; id: string }[]): { queue: string; id: string; done: number; attempts: number; readyAt: number; replayOf?: string }[] {
+    const out = [];
+    for (const item of items) {
+      const replay = this.s.latestReplay.get(item.queue, item.id, item.id) as { id: string; done: number; attempts: number; ready_at: number } | undefined;
+      if (replay) { out.push({ queue: item.queue, id: replay.id, done: replay.done, attempts: replay.attempts, readyAt: Number(replay.ready_at), replayOf: item.id }); continue; }
+      const row = this.s.deliveryState.get(item.queue, item.id) as { done: number; attempts: number; ready_at: number } | undefined;
+      if (row) out.push({ ...item, done: row.done, attempts: row.attempts, readyAt: Number(row.ready_at) });
     }
     return out;
   }
@@ -180,6 +284,12 @@ export class SqliteEngine {
   dlRemove(id: string): void {
     this.s.dlRemove.run(id);
   }
+  /** Per sink: the count and the latest dead letter's body (one index read each). */
+  dlSummary(): { sinkId: string; count: number; latest: string }[] {
+    return (this.s.dlCounts.all() as { sink_id: string; n: number }[]).map((r) => ({
+      sinkId: r.sink_id, count: Number(r.n), latest: (this.s.dlLatest.get(r.sink_id) as { body: string }).body,
+    }));
+  }
 
   kvGet(ns: string, key: string): { value: string; revision: number } | undefined {
     const row = this.s.kvGet.get(ns, key, Date.now()) as { value: string; revision: number } | undefined;
@@ -214,7 +324,7 @@ export class SqliteEngine {
    */
   commitCallState(
     ns: string, key: string, value: string, expectedRevision: number,
-    routingQueue: string, events: { id: string; body: string }[],
+    routingQueue: string, events: EventRow[],
     timersQueue: string, timers: { id: string; payload: string; readyAt: number }[], now: number,
   ): number {
     const revision = this.kvPut(ns, key, value, expectedRevision);
@@ -230,7 +340,7 @@ export class SqliteEngine {
    */
   commitRouting(
     ns: string,
-    calls: { key: string; value: string; expectedRevision: number; events: { id: string; body: string }[]; timers: { id: string; payload: string; readyAt: number }[] }[],
+    calls: { key: string; value: string; expectedRevision: number; events: EventRow[]; timers: { id: string; payload: string; readyAt: number }[] }[],
     routingQueue: string, timersQueue: string,
     deliveries: { queue: string; items: { id: string; payload: string; readyAt: number }[] }[],
     acks: { id: string; token: number }[], now: number,
@@ -260,6 +370,11 @@ export class SqliteEngine {
   prune(settledBefore: number, eventsBefore: number): number {
     return this.s.pruneSettled.run(settledBefore).changes + this.s.pruneEvents.run(eventsBefore, this.routing.prunableBelow()).changes
       + this.s.pruneExpired.run(Date.now()).changes;
+  }
+
+  /** Drops calls rows (the console's index) whose events have all been pruned: 1000 at a time. */
+  pruneCalls(before: number): number {
+    return this.s.pruneCalls.run(before).changes;
   }
 
   /** Gives up to `pages` free pages back to the file system (files created with incremental auto-vacuum). */

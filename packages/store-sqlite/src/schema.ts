@@ -39,6 +39,31 @@ CREATE TABLE IF NOT EXISTS kv (
   expires_at INTEGER,
   PRIMARY KEY (ns, key)
 ) WITHOUT ROWID;
+-- One row per call, folded from its events as they are stored: the console lists calls from here,
+-- a page at a time, without reading the log (docs/console.md).
+CREATE TABLE IF NOT EXISTS calls (
+  source TEXT NOT NULL,
+  call_id TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  last_at INTEGER NOT NULL,
+  direction TEXT,
+  from_number TEXT,
+  to_number TEXT,
+  -- missed | completed once the call tracker decided; NULL while in progress
+  outcome TEXT,
+  answered_by TEXT,
+  ring_seconds REAL,
+  talk_seconds REAL,
+  legs INTEGER,
+  events INTEGER NOT NULL DEFAULT 0,
+  -- the seq of the call's latest stored event: live updates ask for the calls changed after a mark
+  change_seq INTEGER NOT NULL,
+  PRIMARY KEY (source, call_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS calls_recent ON calls (started_at, source, call_id);
+CREATE INDEX IF NOT EXISTS calls_outcome ON calls (outcome, started_at);
+CREATE INDEX IF NOT EXISTS calls_source ON calls (source, started_at);
+CREATE INDEX IF NOT EXISTS calls_change ON calls (change_seq);
 CREATE TABLE IF NOT EXISTS counters (
   name TEXT PRIMARY KEY,
   value INTEGER NOT NULL

@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type {
-  AppendResult, CallEvent, CallStateWrite, RoutingCommit, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, KvEntry, Lease, Store, TimerPayload, WorkQueue,
+  AppendResult, CallEvent, CallPage, CallQuery, CallRecord, CallStateWrite, DeadLetterSummary, DeliveryState, RoutingCommit, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, KvEntry, Lease, Store, TimerPayload, WorkQueue,
 } from '@callrelay/core';
-import type { EngineOp, EngineOptions } from './engine.js';
+import type { CallFields, CallRow, EngineOp, EngineOptions, EventRow } from './engine.js';
 import type { Reply } from './worker.js';
 
 export interface SqliteStoreOptions extends EngineOptions {
@@ -21,6 +21,49 @@ const PRUNE_EVERY_MS = 30_000;
 class CasConflictError extends Error {}
 
 const sinkQueue = (sinkId: string) => `sink:${sinkId}`;
+
+const party = (p: CallEvent['from']) => p ? (p.e164 ?? p.extension ?? p.raw) : null;
+
+/** What the calls table learns from an event (read here, where the event is an object, not in the writer thread). */
+function eventRow(e: CallEvent): EventRow {
+  const decided = e.type === 'missed' || e.type === 'completed';
+  const at = Date.parse((decided ? e.startedAt : undefined) ?? e.occurredAt);
+  const call: CallFields = {
+    source: e.source, callId: e.callId, at: Number.isNaN(at) ? Date.parse(e.receivedAt) || 0 : at,
+    direction: e.direction ?? null, from: party(e.from), to: party(e.to),
+    outcome: decided ? e.type : null,
+    answeredBy: decided ? (e.call?.answeredBy ?? null) : e.type === 'answered' ? party(e.agent) : null,
+    ringSeconds: decided ? (e.ringSeconds ?? null) : null, talkSeconds: decided ? (e.talkSeconds ?? null) : null,
+    legs: decided ? (e.call?.legs.length ?? null) : null,
+  };
+  return { id: e.id, body: JSON.stringify(e), call };
+}
+
+/** A cursor of `listCalls`: base64url of `[started_at, source, call_id]` (engine.ts). */
+function isCursor(cursor: string): boolean {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    return Array.isArray(key) && key.length === 3 && typeof key[0] === 'number' && typeof key[1] === 'string' && typeof key[2] === 'string';
+  } catch {
+    return false;
+  }
+}
+
+function callRecord(r: CallRow): CallRecord {
+  const record: CallRecord = {
+    source: r.source, callId: r.call_id, startedAt: new Date(r.started_at).toISOString(), lastEventAt: new Date(r.last_at).toISOString(),
+    events: r.events, change: r.change_seq,
+  };
+  if (r.direction !== null) record.direction = r.direction;
+  if (r.from_number !== null) record.from = r.from_number;
+  if (r.to_number !== null) record.to = r.to_number;
+  if (r.outcome !== null) record.outcome = r.outcome;
+  if (r.answered_by !== null) record.answeredBy = r.answered_by;
+  if (r.ring_seconds !== null) record.ringSeconds = r.ring_seconds;
+  if (r.talk_seconds !== null) record.talkSeconds = r.talk_seconds;
+  if (r.legs !== null) record.legs = r.legs;
+  return record;
+}
 
 /**
  * The embedded store: event log, work queues, dead letters and key-value state in one SQLite file
@@ -102,7 +145,7 @@ export class SqliteStore implements Store {
   }
 
   async append(events: readonly CallEvent[]): Promise<AppendResult> {
-    const result = await this.call<AppendResult>({ op: 'append', args: [ROUTING, events.map((e) => ({ id: e.id, body: JSON.stringify(e) })), Date.now()] });
+    const result = await this.call<AppendResult>({ op: 'append', args: [ROUTING, events.map(eventRow), Date.now()] });
     if (result.stored.length) this.wake(ROUTING);
     return result;
   }
@@ -113,7 +156,7 @@ export class SqliteStore implements Store {
     try {
       revision = await this.call<number>({ op: 'commitCallState', args: [
         namespace, write.key, JSON.stringify(write.value), write.expectedRevision,
-        ROUTING, write.events.map((e) => ({ id: e.id, body: JSON.stringify(e) })),
+        ROUTING, write.events.map(eventRow),
         TIMERS, write.timers.map((t) => ({ id: t.id, payload: JSON.stringify(t.payload), readyAt: t.notBefore ?? now })), now,
       ] });
     } catch (err) {
@@ -133,7 +176,7 @@ export class SqliteStore implements Store {
         commit.namespace,
         commit.calls.map((c) => ({
           key: c.key, value: JSON.stringify(c.value), expectedRevision: c.expectedRevision,
-          events: c.events.map((e) => ({ id: e.id, body: JSON.stringify(e) })),
+          events: c.events.map(eventRow),
           timers: c.timers.map((t) => ({ id: t.id, payload: JSON.stringify(t.payload), readyAt: stamp(t.notBefore) })),
         })),
         ROUTING, TIMERS,
@@ -169,6 +212,26 @@ export class SqliteStore implements Store {
     return body === undefined ? undefined : (JSON.parse(body) as CallEvent);
   }
 
+  async listCalls(query: CallQuery): Promise<CallPage> {
+    if (query.cursor !== undefined && !isCursor(query.cursor)) throw new RangeError('cursor: not a cursor of this store');
+    const page = await this.call<{ rows: CallRow[]; next?: string; mark: number }>({ op: 'listCalls', args: [{ ...query }] });
+    return { calls: page.rows.map(callRecord), mark: page.mark, ...(page.next ? { next: page.next } : {}) };
+  }
+
+  async callEvents(source: string, callId: string): Promise<CallEvent[]> {
+    return (await this.call<string[]>({ op: 'callEvents', args: [source, callId] })).map((b) => JSON.parse(b) as CallEvent);
+  }
+
+  async deliveryStates(items: readonly { sinkId: string; id: string }[]): Promise<DeliveryState[]> {
+    const rows = await this.call<{ queue: string; id: string; done: number; attempts: number; readyAt: number; replayOf?: string }[]>(
+      { op: 'deliveryStates', args: [items.map((i) => ({ queue: sinkQueue(i.sinkId), id: i.id }))] });
+    return rows.map((r) => ({
+      sinkId: r.queue.slice('sink:'.length), id: r.id, attempts: r.attempts,
+      state: r.done ? 'delivered' : r.attempts > 0 ? 'retrying' : 'queued',
+      ...(r.done ? {} : { nextAttemptAt: r.readyAt }), ...(r.replayOf ? { replayOf: r.replayOf } : {}),
+    } satisfies DeliveryState));
+  }
+
   /** Transactions committed so far (group commit makes this much smaller than the operations). */
   commits(): Promise<number> {
     return this.call<number>({ op: 'getCommits', args: [] });
@@ -201,8 +264,10 @@ export class SqliteStore implements Store {
       for (;;) {
         if (this.closing) break;
         const n = await this.call<number>({ op: 'prune', args: [settledBefore, eventsBefore] });
+        // The console's calls rows go with the last of their events (not counted: rows of the log only).
+        const calls = await this.call<number>({ op: 'pruneCalls', args: [eventsBefore] });
         removed += n;
-        if (n === 0) break;
+        if (n === 0 && calls === 0) break;
       }
       if (removed > 0 && !this.closing) await this.call({ op: 'vacuumSome', args: [2048] });
       return removed;
@@ -320,6 +385,10 @@ class SqliteDeadLetters implements DeadLetterStore {
   }
   async remove(id: string): Promise<void> {
     await this.store.call({ op: 'dlRemove', args: [id] });
+  }
+  async summary(): Promise<DeadLetterSummary[]> {
+    const rows = await this.store.call<{ sinkId: string; count: number; latest: string }[]>({ op: 'dlSummary', args: [] });
+    return rows.map((r) => ({ sinkId: r.sinkId, count: r.count, latest: JSON.parse(r.latest) as DeadLetter }));
   }
 }
 

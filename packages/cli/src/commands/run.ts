@@ -79,7 +79,7 @@ export async function runCommand(file: string, options: { port?: string }): Prom
   for (const route of runtime.routes) lines.push(`  source ${route.id}: ${route.methods.join('/')} ${base}${route.route}`);
   lines.push(`  health: ${base}/healthz`);
   const admin = runtime.adminAddress;
-  if (admin) lines.push(`callrelay admin listening on http://${admin.address.includes(':') ? `[${admin.address}]` : admin.address}:${admin.port} (/metrics, /readyz)`);
+  if (admin) lines.push(`callrelay admin listening on http://${admin.address.includes(':') ? `[${admin.address}]` : admin.address}:${admin.port} (console at /, /api, /metrics, /readyz)`);
   const context = { config, configArg: configArgument(file), base, env: process.env };
   const samples = config.sources.flatMap((source) => {
     const sample = sampleRequest(source);

@@ -168,7 +168,7 @@ export const adminSchema = z.object({
   }),
 }).strict().refine((admin) => admin.token !== undefined || isLoopbackHost(admin.host), {
   path: ['token'], error: 'the admin listener binds a non-loopback address: set admin.token, or bind it to 127.0.0.1',
-}).meta({ description: 'The admin listener: `/metrics`, `/healthz` and detailed `/readyz`, on its own address and port rather than the public webhook port. Absent: no admin listener.' });
+}).meta({ description: 'The admin listener: the web console at `/` and its API under `/api` (docs/console.md), `/metrics`, `/healthz` and detailed `/readyz`, on its own address and port rather than the public webhook port. Absent: no admin listener.' });
 
 export const storeBaseShape = {
   type: z.string().default('sqlite').meta({ description: 'Store type: `sqlite` (embedded default) or `nats`.' }),

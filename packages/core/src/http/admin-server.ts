@@ -32,6 +32,12 @@ export class AdminServer {
   readonly app = new Koa();
   /** Mount admin routes here (before `listen`). */
   readonly router = new Router();
+  /**
+   * Routes served WITHOUT the token: the console's static page (it asks for the token itself) and
+   * the live stream (EventSource sends no headers: it checks a one-time ticket instead).
+   */
+  readonly open = new Router();
+  private readonly onClose: (() => void)[] = [];
   private server?: http.Server;
 
   constructor(
@@ -49,6 +55,7 @@ export class AdminServer {
         ctx.body = { error: 'internal error' };
       }
     });
+    this.app.use(this.open.routes());
     const token = options.token;
     if (token !== undefined) {
       this.app.use(async (ctx, next) => {
@@ -97,9 +104,15 @@ export class AdminServer {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    for (const hook of this.onClose.splice(0)) hook();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+  }
+
+  /** Runs `hook` when the listener closes (ends long-lived responses such as the live stream). */
+  whenClosing(hook: () => void): void {
+    this.onClose.push(hook);
   }
 }

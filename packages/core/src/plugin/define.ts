@@ -14,7 +14,7 @@ import type { Clock, HttpClient } from './tokens.js';
  * API report `packages/core/etc/core.api.md` and its hash in `etc/plugin-api-version.json` change
  * with it, and a test fails when they do not move together (`npm run api`).
  */
-export const PLUGIN_API_VERSION = 2;
+export const PLUGIN_API_VERSION = 3;
 
 /** What a connector is: a webhook source, a delivery sink, a pipeline transform, or the store. */
 export type ConnectorKind = 'source' | 'sink' | 'transform' | 'store';

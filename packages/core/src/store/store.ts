@@ -42,6 +42,16 @@ export interface Store {
    * same writes one by one, in an order that a redelivery completes (docs/performance.md).
    */
   commitRouting?(commit: RoutingCommit): Promise<boolean>;
+  /**
+   * Optional: the calls in the log, folded one row per call, newest first, a page at a time
+   * (the console's calls list, `GET /api/calls`). Stores without it: the console shows no calls.
+   * Rejects with a `RangeError` when `cursor` is not one the store handed out.
+   */
+  listCalls?(query: CallQuery): Promise<CallPage>;
+  /** Optional: the events of one call still in the log, oldest first (the console's call timeline). */
+  callEvents?(source: string, callId: string): Promise<CallEvent[]>;
+  /** Optional: where deliveries are in their sink's queue (the console's call timeline); unknown ids are left out. */
+  deliveryStates?(items: readonly { sinkId: string; id: string }[]): Promise<DeliveryState[]>;
   /** Releases connections and files. May be called twice. */
   close(): Promise<void>;
 }
@@ -176,6 +186,21 @@ export interface DeadLetterStore {
   get(id: string): Promise<DeadLetter | undefined>;
   /** Removes a dead letter (after a replay or a purge); removing an absent id is a no-op. */
   remove(id: string): Promise<void>;
+  /**
+   * Optional: per sink, how many dead letters there are and the latest one, without reading them
+   * all (the console's sinks view). Without it the console lists them.
+   */
+  summary?(): Promise<DeadLetterSummary[]>;
+}
+
+/** The dead letters of one sink (see {@link DeadLetterStore.summary}). */
+export interface DeadLetterSummary {
+  /** The sink instance id. */
+  sinkId: string;
+  /** Dead letters stored for it. */
+  count: number;
+  /** The one that failed last. */
+  latest: DeadLetter;
 }
 
 /** A value of a {@link KeyValueStore} with its revision. */
@@ -202,4 +227,82 @@ export interface KeyValueStore {
   put<T = unknown>(key: string, value: T, expectedRevision?: number, options?: { ttlMs?: number }): Promise<number | false>;
   /** Removes `key`; removing an absent key is a no-op. */
   delete(key: string): Promise<void>;
+}
+
+/** Which calls {@link Store.listCalls} returns. */
+export interface CallQuery {
+  /** Only this source's calls. */
+  source?: string;
+  /** `missed`, `completed`, or `in-progress` (no outcome yet). */
+  outcome?: 'missed' | 'completed' | 'in-progress';
+  /** A part of the caller's, the called or the answering number or extension. */
+  number?: string;
+  /** Calls that started at or after this epoch ms. */
+  since?: number;
+  /** Calls that started before this epoch ms. */
+  until?: number;
+  /** Page size. */
+  limit: number;
+  /** Where the previous page ended (its {@link CallPage.next}). */
+  cursor?: string;
+  /** Instead of the newest: the calls changed after this {@link CallRecord.change} mark, oldest change first (live updates). */
+  changedAfter?: number;
+}
+
+/** One page of {@link Store.listCalls}. */
+export interface CallPage {
+  /** The calls of this page. */
+  calls: CallRecord[];
+  /** Pass as {@link CallQuery.cursor} for the next page; absent on the last one. */
+  next?: string;
+  /** The latest change mark in the store when the page was read: live updates start after it. */
+  mark: number;
+}
+
+/** One call as the log folds it (see {@link Store.listCalls}). */
+export interface CallRecord {
+  /** The source id the call came through. */
+  source: string;
+  /** The platform's call id (legs folded). */
+  callId: string;
+  /** `inbound`, `outbound`, `internal` or `unknown`. */
+  direction?: string;
+  /** The caller (E.164 when known, else the extension or raw value). */
+  from?: string;
+  /** The number or extension called. */
+  to?: string;
+  /** When the call started (ISO 8601). */
+  startedAt: string;
+  /** When its latest event happened (ISO 8601). */
+  lastEventAt: string;
+  /** `missed` or `completed` once the call tracker decided; absent while in progress. */
+  outcome?: string;
+  /** The extension or agent that answered. */
+  answeredBy?: string;
+  /** Seconds from start to answer (or to end, unanswered), once decided. */
+  ringSeconds?: number;
+  /** Seconds from answer to end, once decided. */
+  talkSeconds?: number;
+  /** Legs of the call (known once it has an outcome). */
+  legs?: number;
+  /** Events stored for the call. */
+  events: number;
+  /** Grows on every change of the call: the mark for {@link CallQuery.changedAfter}. */
+  change: number;
+}
+
+/** Where one delivery is (see {@link Store.deliveryStates}). */
+export interface DeliveryState {
+  /** The sink whose queue holds it. */
+  sinkId: string;
+  /** The delivery id (`<pipeline>/<sink>/<event id>`, or a replay's). */
+  id: string;
+  /** `queued` (not tried yet), `retrying` (failed at least once) or `delivered` (settled). */
+  state: 'queued' | 'retrying' | 'delivered';
+  /** Attempts that failed. */
+  attempts: number;
+  /** Epoch ms of the next attempt (queued or retrying). */
+  nextAttemptAt?: number;
+  /** Set when the delivery asked for was dead-lettered and replayed: `id` is then the replay's, this the original's. */
+  replayOf?: string;
 }
