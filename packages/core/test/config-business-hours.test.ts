@@ -1,3 +1,4 @@
+import { PLUGIN_API_VERSION } from '@callrelay/core';
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
 import { z } from '@callrelay/core';
@@ -5,7 +6,7 @@ import { ConnectorRegistry, ConfigError, parseConfig, registerBuiltins } from '@
 import jambonz from '@callrelay/source-jambonz';
 
 const memoryStore = {
-  kind: 'store', type: 'sqlite', apiVersion: 1, description: 'test', config: z.object({ path: z.string().default('x') }),
+  kind: 'store', type: 'sqlite', apiVersion: PLUGIN_API_VERSION, description: 'test', config: z.object({ path: z.string().default('x') }),
   create: () => { throw new Error('not used'); },
 } as const;
 const registry = () => registerBuiltins(new ConnectorRegistry()).register(jambonz, memoryStore as never);

@@ -1,3 +1,4 @@
+import { PLUGIN_API_VERSION } from '@callrelay/core';
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
@@ -40,7 +41,7 @@ describe('config docs', () => {
   it('the pipeline example of docs/configuration.md passes validation', async () => {
     const text = doc('configuration.md');
     const example = /### pipelines\n\n```yaml\n([\s\S]*?)```/.exec(text)![1]!;
-    const store = { kind: 'store', type: 'sqlite', apiVersion: 1, description: 'test', config: z.object({}), create: () => { throw new Error('not used'); } } as const;
+    const store = { kind: 'store', type: 'sqlite', apiVersion: PLUGIN_API_VERSION, description: 'test', config: z.object({}), create: () => { throw new Error('not used'); } } as const;
     const config = await parseConfig(
       `sources:\n  pbx: { type: jambonz, auth: none }\nsinks:\n  slack-alerts: { type: console }\n  call-log: { type: console }\n${example}`,
       { file: 'configuration.md', registry: registerBuiltins(new ConnectorRegistry()).register(jambonz, store as never), env: {}, baseDir: '/tmp' },

@@ -1,3 +1,4 @@
+import { PLUGIN_API_VERSION } from '@callrelay/core';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { ConnectorRegistry, ConfigError, createRedactor, parseConfig, registerBu
 import jambonz from '@callrelay/source-jambonz';
 
 const memoryStore = {
-  kind: 'store', type: 'sqlite', apiVersion: 1, description: 'test', config: z.object({ path: z.string().default('x') }),
+  kind: 'store', type: 'sqlite', apiVersion: PLUGIN_API_VERSION, description: 'test', config: z.object({ path: z.string().default('x') }),
   create: () => { throw new Error('not used'); },
 } as const;
 const registry = () => registerBuiltins(new ConnectorRegistry()).register(jambonz, memoryStore as never);

@@ -1,3 +1,4 @@
+import { PLUGIN_API_VERSION } from '@callrelay/core';
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
 import { defineSink, z } from '@callrelay/core';
@@ -5,7 +6,7 @@ import { ConnectorRegistry, ConfigError, parseConfig, registerBuiltins } from '@
 import jambonz from '@callrelay/source-jambonz';
 
 const memoryStore = {
-  kind: 'store', type: 'sqlite', apiVersion: 1, description: 'test', config: z.object({ path: z.string().default('x') }),
+  kind: 'store', type: 'sqlite', apiVersion: PLUGIN_API_VERSION, description: 'test', config: z.object({ path: z.string().default('x') }),
   create: () => { throw new Error('not used'); },
 } as const;
 const registry = () => registerBuiltins(new ConnectorRegistry()).register(jambonz, memoryStore as never);
@@ -85,7 +86,7 @@ sources:
   });
 
   it('names a connector built for another plugin API version and says what to do', async () => {
-    const future = { ...defineSink({ type: 'future', description: 'x', config: z.object({}), create: () => ({ deliver: async () => undefined }) }), apiVersion: 99 };
+    const future = { ...defineSink({ type: 'future', description: 'x', config: z.object({}), create: () => ({ deliver: async () => undefined }) }), apiVersion: '99.0.0' };
     expect(() => new ConnectorRegistry().register(future)).to.throw(/future.*plugin API/i);
   });
 

@@ -1,3 +1,4 @@
+import { PLUGIN_API_VERSION } from '@callrelay/core';
 import { describe, it, after } from 'mocha';
 import { expect } from 'chai';
 import type { IncomingMessage } from 'node:http';
@@ -96,7 +97,7 @@ describe('http: the client address behind proxies (issue 12 item 2)', () => {
 });
 
 describe('http: server settings in the config file', () => {
-  const store = { kind: 'store', type: 'sqlite', apiVersion: 1, description: 'test', config: z.object({}), create: () => { throw new Error('not used'); } } as const;
+  const store = { kind: 'store', type: 'sqlite', apiVersion: PLUGIN_API_VERSION, description: 'test', config: z.object({}), create: () => { throw new Error('not used'); } } as const;
   const load = (server: string) => parseConfig(
     `sources:\n  pbx: { type: jambonz, auth: none }\nsinks:\n  out: { type: console }\npipelines:\n  all: { from: [pbx], to: [out] }\nserver:\n${server}`,
     { file: 'callrelay.yaml', registry: registerBuiltins(new ConnectorRegistry()).register(jambonz, store as never), env: {}, baseDir: '/tmp' },

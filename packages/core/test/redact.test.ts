@@ -1,3 +1,4 @@
+import { PLUGIN_API_VERSION } from '@callrelay/core';
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
@@ -22,7 +23,7 @@ function capture(options: LoggerOptions = {}) {
 }
 
 const memoryStore = {
-  kind: 'store', type: 'sqlite', apiVersion: 1, description: 'test', config: z.object({ path: z.string().default('x') }),
+  kind: 'store', type: 'sqlite', apiVersion: PLUGIN_API_VERSION, description: 'test', config: z.object({ path: z.string().default('x') }),
   create: () => { throw new Error('not used'); },
 } as const;
 const load = (text: string) => parseConfig(text, {
@@ -133,7 +134,7 @@ describe('secrets in logs', () => {
 describe('secrets in config errors', () => {
   it('a secret that fails validation is named by its path, never echoed', async () => {
     const tokenSink = {
-      kind: 'sink', type: 'chat', apiVersion: 1, description: 'test',
+      kind: 'sink', type: 'chat', apiVersion: PLUGIN_API_VERSION, description: 'test',
       config: z.object({ token: secret(z.string().regex(/^xox[a-z]-/, 'a token such as xoxb-...')), url: z.url().optional() }),
       create: () => { throw new Error('not used'); },
     } as const;
@@ -153,7 +154,7 @@ describe('secrets in config errors', () => {
 
   it('a URL that fails validation is shown without its credentials', async () => {
     const urlSink = {
-      kind: 'sink', type: 'post', apiVersion: 1, description: 'test',
+      kind: 'sink', type: 'post', apiVersion: PLUGIN_API_VERSION, description: 'test',
       config: z.object({ url: z.url({ protocol: /^https$/ }) }),
       create: () => { throw new Error('not used'); },
     } as const;
