@@ -6,6 +6,7 @@ import { connectorsCommand } from './commands/connectors.js';
 import { dlqListCommand, dlqPurgeCommand, dlqReplayCommand } from './commands/dlq.js';
 import { replayCommand } from './commands/replay.js';
 import { initCommand } from './commands/init.js';
+import { testCommand } from './commands/test.js';
 import { loadEnvFileOrFail } from './env-file.js';
 import { SINK_TYPES, SOURCE_TYPES } from './init/templates.js';
 
@@ -33,6 +34,10 @@ export function buildProgram(): Command {
     .option('--port <port>', 'override server.port').action(runCommand);
   program.command('validate').argument('<config>').description('check a pipeline file; prints every error, exits 2 when there are any')
     .action(validateCommand);
+  program.command('test').argument('[files...]', 'test files (*.test.yaml) or folders to search (default: the current folder)')
+    .option('--update', 'write the snapshots of the `snapshot: true` expectations (__snapshots__/<test file>.snap.yaml)')
+    .description('run pipeline tests: recorded webhooks in, sinks replaced by recorders, a fake clock; exits 1 when an expectation fails')
+    .action(testCommand);
   program.command('schema').description('print the JSON Schema of pipeline files (all installed connectors)')
     .option('--out <file>', 'write to a file instead of stdout').action(schemaCommand);
   program.command('connectors').argument('[type]', 'show the config reference of one connector').description('list installed connectors')
