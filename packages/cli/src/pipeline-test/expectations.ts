@@ -30,7 +30,8 @@ export function valueAt(event: unknown, dotted: string): unknown {
  * so that "the keys given" are compared and the difference shows only those.
  */
 export function pruneTo(actual: unknown, expected: unknown): unknown {
-  if (Array.isArray(expected) && Array.isArray(actual)) return actual.map((item, i) => (i < expected.length ? pruneTo(item, expected[i]) : item));
+  // Items past the expected ones are cut to the last expected item's shape, so the difference stays readable.
+  if (Array.isArray(expected) && Array.isArray(actual)) return actual.map((item, i) => (expected.length ? pruneTo(item, expected[Math.min(i, expected.length - 1)]) : item));
   if (isPlainObject(expected) && isPlainObject(actual)) {
     return Object.fromEntries(Object.keys(expected).filter((k) => k in actual).map((k) => [k, pruneTo(actual[k], expected[k])]));
   }
@@ -50,7 +51,15 @@ function perItem<T>(value: T | T[], isList: boolean, count: number): { values: T
 
 /** What the snapshot of a sink holds: the rendered messages, rows or bodies, else the events. */
 export function snapshotOf(delivered: Delivered[]): unknown[] {
-  return delivered.map((d) => d.rendered ?? stableEvent(d.event));
+  return delivered.map((d) => (d.rendered ? withoutId(d.rendered, d.event.id) : stableEvent(d.event)));
+}
+
+/** A rendering with the event's id (random per run, e.g. a CSV `id` column) replaced by a placeholder. */
+function withoutId(value: unknown, id: string): unknown {
+  if (typeof value === 'string') return value.split(id).join('<event id>');
+  if (Array.isArray(value)) return value.map((item) => withoutId(item, id));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutId(v, id)]));
+  return value;
 }
 
 /** The event without what differs between runs (its random id). */

@@ -7,6 +7,15 @@ import { outgoingRequest } from '../commands/replay.js';
 import { recordingSink, type Delivered } from './recorder.js';
 import { parseDuration, type InlineRequest, type TestCase, type WebhookStep } from './spec.js';
 
+/** The memory store, knowing every delivery queue opened (sinks' and the digests' holding queues). */
+class TestStore extends MemoryStore {
+  readonly queueNames = new Set<string>();
+  override deliveries(sinkId: string): MemoryWorkQueue<Delivery> {
+    this.queueNames.add(sinkId);
+    return super.deliveries(sinkId) as MemoryWorkQueue<Delivery>;
+  }
+}
+
 /** A clock that moves only when the test says so. */
 export class FakeClock implements Clock {
   constructor(public time: number) {}
@@ -37,7 +46,7 @@ const QUIET_POLLS = 3;
  */
 export async function runCase(config: ResolvedConfig, testCase: TestCase, index: number, start: number, baseDir: string): Promise<CaseResult> {
   const clock = new FakeClock(testCase.start ?? start);
-  const store = new MemoryStore({ now: () => clock.now() });
+  const store = new TestStore({ now: () => clock.now() });
   const received: CaseResult = new Map();
   const testConfig: ResolvedConfig = {
     ...config,
@@ -52,7 +61,7 @@ export async function runCase(config: ResolvedConfig, testCase: TestCase, index:
     rebindSync(TOKENS.Store).toConstantValue(store);
   });
   const runtime = new Runtime(testConfig, { logger: createLogger({ level: 'silent' }), clock, http: offline, modules: [module] });
-  const settle = () => settled(store, [...received.keys()], clock);
+  const settle = () => settled(store, clock);
   try {
     const address = await runtime.start();
     for (const [step, webhook] of testCase.webhooks.entries()) {
@@ -81,7 +90,7 @@ export async function runCase(config: ResolvedConfig, testCase: TestCase, index:
       const target = advanceTarget(step, clock.now(), where);
       // Step through what falls due on the way (settle timers, digests at an opening), in order.
       for (let guard = 0; guard < 10_000; guard++) {
-        const next = nextDue(store, [...received.keys()], clock.now());
+        const next = nextDue(store, clock.now());
         if (next === undefined || next > target) break;
         clock.time = next;
         await settle();
@@ -106,18 +115,13 @@ function advanceTarget(step: string | Date, now: number, where: (string | number
 }
 
 /** The earliest due time, after `now`, of timers and deliveries waiting in the store. */
-function nextDue(store: MemoryStore, sinkIds: string[], now: number): number | undefined {
-  const dues = [store.timers.nextDue(), ...sinkIds.map((id) => deliveryQueue(store, id).nextDue())].filter((t): t is number => t !== undefined && t > now);
+function nextDue(store: TestStore, now: number): number | undefined {
+  const dues = [store.timers.nextDue(), ...[...store.queueNames].map((id) => store.deliveries(id).nextDue())].filter((t): t is number => t !== undefined && t > now);
   return dues.length ? Math.min(...dues) : undefined;
 }
 
-/** The memory store's delivery queue of a sink (a `MemoryWorkQueue`, which can tell its next due time). */
-function deliveryQueue(store: MemoryStore, sinkId: string): MemoryWorkQueue<Delivery> {
-  return store.deliveries(sinkId) as MemoryWorkQueue<Delivery>;
-}
-
 /** Waits until nothing is due on the fake clock: routing queue empty, no timer or delivery due or in flight. */
-async function settled(store: MemoryStore, sinkIds: string[], clock: FakeClock): Promise<void> {
+async function settled(store: TestStore, clock: FakeClock): Promise<void> {
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   const waiting = (due: number | undefined) => due !== undefined && due <= clock.now();
   let quiet = 0;
@@ -126,7 +130,7 @@ async function settled(store: MemoryStore, sinkIds: string[], clock: FakeClock):
     const busy = [
       ...((await store.routing.depth()) > 0 ? ['routing'] : []),
       ...(waiting(store.timers.nextDue()) ? ['timers'] : []),
-      ...sinkIds.filter((id) => waiting(deliveryQueue(store, id).nextDue())).map((id) => `deliveries to ${id}`),
+      ...[...store.queueNames].filter((id) => waiting(store.deliveries(id).nextDue())).map((id) => `deliveries to ${id}`),
     ];
     quiet = busy.length ? 0 : quiet + 1;
     if (busy.length && Date.now() > deadline) throw new Error(`the pipeline did not settle within ${SETTLE_TIMEOUT_MS / 1000} s (still due: ${busy.join(', ')})`);
