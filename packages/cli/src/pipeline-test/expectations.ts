@@ -95,11 +95,13 @@ export function checkSink(sinkId: string, expectation: SinkExpectation, delivere
       compare(key, `${key} of event ${i + 1} (${event.type})`, expected, actual);
     });
   }
-  if (expectation.text !== undefined) {
-    const texts = rendered('text');
-    const { values, lengthMismatch } = perItem(expectation.text, Array.isArray(expectation.text), count);
-    if (lengthMismatch !== undefined) lengthProblem('text', lengthMismatch, 'message');
-    else values.forEach((expected, i) => compare('text', `text of message ${i + 1}`, expected, texts[i] ?? renderProblem(delivered[i]!)));
+  for (const key of ['channel', 'text'] as const) {
+    const value = expectation[key];
+    if (value === undefined) continue;
+    const actuals = rendered(key);
+    const { values, lengthMismatch } = perItem(value, Array.isArray(value), count);
+    if (lengthMismatch !== undefined) lengthProblem(key, lengthMismatch, 'message');
+    else values.forEach((expected, i) => compare(key, `${key} of message ${i + 1}`, expected, actuals[i] ?? renderProblem(delivered[i]!)));
   }
   if (expectation.blocks !== undefined) {
     const blocks = rendered('blocks');

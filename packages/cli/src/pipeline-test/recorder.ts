@@ -1,6 +1,6 @@
 import { liquid, type CallEvent, type SinkDefinition } from '@callrelay/core';
 import type { ResolvedSink } from '@callrelay/core/host';
-import { MessageRenderer } from '@callrelay/sink-slack';
+import { ChannelTemplate, MessageRenderer } from '@callrelay/sink-slack';
 import { compileColumns, formatInZone, type ColumnSpec } from '@callrelay/sink-csv';
 
 /** What a sink would have sent for one event: the event, and the sink's rendering of it when callrelay knows it. */
@@ -8,7 +8,7 @@ export interface Delivered {
   /** Which pipeline routed the event to the sink. */
   pipeline: string;
   event: CallEvent;
-  /** Slack: `{ text, blocks }`; CSV: `{ row }` (header to cell); webhook: `{ body }` (parsed when JSON). */
+  /** Slack: `{ channel, text, blocks }` (channel in Web API mode); CSV: `{ row }` (header to cell); webhook: `{ body }` (parsed when JSON). */
   rendered?: Record<string, unknown>;
 }
 
@@ -23,7 +23,9 @@ function rendererFor(type: string, options: Record<string, unknown>): Render | u
   switch (type) {
     case 'slack': {
       const renderer = new MessageRenderer({ text: options.text as string | undefined, blocks: options.blocks as string | undefined, timeZone: (options.timeZone as string | undefined) ?? 'UTC' });
-      return async (event) => ({ ...(await renderer.render(event)) });
+      // Web API mode names a channel, maybe a template (`{{ route.slackChannel }}`): show where the message goes.
+      const channel = typeof options.channel === 'string' ? new ChannelTemplate(options.channel) : undefined;
+      return async (event) => ({ ...(channel ? { channel: await channel.render(event) } : {}), ...(await renderer.render(event)) });
     }
     case 'csv': {
       const columns = compileColumns(options.columns as ColumnSpec[], { timeZone: options.timeZone as string, escapeFormulas: options.escapeFormulas as boolean, formatTime: formatInZone });

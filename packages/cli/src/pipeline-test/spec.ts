@@ -46,6 +46,8 @@ const sinkExpectation = z.object({
   fields: z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))]).optional(),
   /** Part of the event that must match (deep, objects compared on the keys given); a list: one per event. */
   match: z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))]).optional(),
+  /** Slack (Web API mode): the channel every message goes to (a `{{ }}` channel template rendered), or a list. */
+  channel: z.union([z.string(), z.array(z.string())]).optional(),
   /** Slack: the rendered text of every message, or a list (one per message). */
   text: z.union([z.string(), z.array(z.string())]).optional(),
   /** Slack: the Block Kit blocks of the message (a list of blocks), or a list of those (one per message). */
