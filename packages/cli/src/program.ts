@@ -23,7 +23,7 @@ export function buildProgram(): Command {
       if (file) loadEnvFileOrFail(file);
     });
 
-  program.command('init').description('write a commented pipeline file (callrelay.yaml), .env.example and .env for a platform and a destination')
+  program.command('init').description('write a commented pipeline file (callrelay.yaml), .env.example, .env and a pipeline test (callrelay.test.yaml) for a platform and a destination')
     .addOption(new Option('--source <platform>', 'the platform that sends the webhooks').choices(SOURCE_TYPES))
     .addOption(new Option('--sink <destination>', 'where calls go').choices(SINK_TYPES))
     .option('--dir <folder>', 'where to write the files', '.')

@@ -69,8 +69,10 @@ function stableEvent(event: CallEvent): Record<string, unknown> {
 }
 
 /** Checks one sink's expectations against what it received; returns what did not hold. */
-export function checkSink(sinkId: string, expectation: SinkExpectation, delivered: Delivered[], at: (string | number)[], snapshot: { stored: unknown; update: boolean }): Mismatch[] {
+export function checkSink(sinkId: string, expectation: SinkExpectation, received: Delivered[], at: (string | number)[], snapshot: { stored: unknown; update: boolean }): Mismatch[] {
   const out: Mismatch[] = [];
+  const types = expectation.type === undefined ? undefined : [expectation.type].flat();
+  const delivered = types ? received.filter((d) => types.includes(d.event.type)) : received;
   const count = delivered.length;
   const rendered = (key: string) => delivered.map((d) => d.rendered?.[key]);
   const compare = (key: string, what: string, expected: unknown, actual: unknown, hint?: string) => {

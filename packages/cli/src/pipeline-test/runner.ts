@@ -60,7 +60,10 @@ export async function runTestFile(file: string, registry: ConnectorRegistry, opt
           break;
         }
         const key = `${testCase.name} › ${sinkId}`;
-        if (expectation.snapshot) recorded[key] = snapshotOf(delivered);
+        if (expectation.snapshot) {
+          const types = expectation.type === undefined ? undefined : [expectation.type].flat();
+          recorded[key] = snapshotOf(types ? delivered.filter((d) => types.includes(d.event.type)) : delivered);
+        }
         mismatches.push(...checkSink(sinkId, expectation, delivered, at, { stored: stored[key], update: options.update }));
       }
     } catch (err) {

@@ -41,6 +41,8 @@ const webhookStep = z.union([
 
 /** What one sink is expected to receive in a case. */
 const sinkExpectation = z.object({
+  /** Only the events of these types count for the other expectations (a CSV sink that gets every event, checked on its `missed` row). */
+  type: z.union([z.string(), z.array(z.string())]).optional(),
   count: z.number().int().min(0).optional(),
   /** Dotted paths on the event and their values: one map for every event, or a list (one per event). */
   fields: z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))]).optional(),
