@@ -1,5 +1,8 @@
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PLUGIN_API_VERSION, defineSink, z } from '@callrelay/core';
 import { ConnectorRegistry, supportedRange } from '@callrelay/core/host';
 import { versionBumpProblem } from '../scripts/api-report.js';
@@ -34,11 +37,30 @@ describe('plugin API version ranges', () => {
     );
   });
 
-  it('refuses an npm connector by its package name and type, and a range that is not semver', async () => {
+  it('refuses a range that is not semver, and names a package-like type as given', async () => {
     const registry = new ConnectorRegistry();
     // The check that `resolve` runs on a loaded package, reached through register with a package-like type.
     expect(() => registry.register(sink({ type: '@acme/callrelay-sink-chat', pluginApi: '^1' }))).to.throw(/connector "@acme\/callrelay-sink-chat" \(sink\) supports plugin API \^1/);
     expect(() => registry.register(sink({ pluginApi: 'two' }))).to.throw(/declares pluginApi "two", which is not a semver range/);
+  });
+
+  it('an npm package built for plugin API 1 is refused when a config names it, by package name and type', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'callrelay-plugin-range-'));
+    try {
+      const pkg = path.join(dir, 'node_modules', '@acme', 'callrelay-sink-old');
+      mkdirSync(pkg, { recursive: true });
+      writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: '@acme/callrelay-sink-old', version: '1.0.0', type: 'module', main: 'index.js' }));
+      // What defineSink of a @callrelay/core with plugin API 1.4.0 wrote.
+      writeFileSync(path.join(pkg, 'index.js'), "export default { kind: 'sink', type: 'old', apiVersion: '1.4.0', description: 'x', config: {}, create() {} };\n");
+      const refused = await new ConnectorRegistry().resolve('sink', '@acme/callrelay-sink-old', dir).then(() => undefined, (err: Error & { code?: string }) => err);
+      expect(refused?.code).to.equal('CONNECTOR_API_MISMATCH');
+      expect(refused?.message).to.equal(
+        `connector @acme/callrelay-sink-old (sink "old") supports plugin API ^1.4.0, this callrelay implements plugin API ${PLUGIN_API_VERSION}; ` +
+        'upgrade @acme/callrelay-sink-old to a release that supports plugin API 2.x (or use a callrelay release whose plugin API is ^1.4.0)',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('every bundled connector loads', async () => {
