@@ -14,6 +14,7 @@ import 'reflect-metadata';
 export { Runtime, type RuntimeOptions } from './runtime/runtime.js';
 export { PluginHost, attributed, ConnectorStartError, CONNECTOR_START_FAILED, type HostServices } from './plugin/host.js';
 export { ConnectorRegistry, isPackageName, supportedRange } from './plugin/registry.js';
+export { MemoryStore, MemoryWorkQueue, MemoryKeyValueStore } from './store/memory-store.js';
 export { TOKENS } from './plugin/tokens.js';
 export { registerBuiltins, consoleSink, describeEvent, mapTransform, templateTransform } from './builtins/index.js';
 export { RuntimeMetrics } from './runtime/metrics.js';

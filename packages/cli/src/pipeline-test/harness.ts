@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Clock, Delivery, OutgoingWebhook } from '@callrelay/core';
-import { ContainerModule, Runtime, TOKENS, createLogger, type ResolvedConfig, type ResolvedSource } from '@callrelay/core/host';
-import { MemoryStore, MemoryWorkQueue, loadFixture, loadFixtures, type FixtureRequest, type WebhookFixture } from '@callrelay/testkit';
+import { ContainerModule, MemoryStore, MemoryWorkQueue, Runtime, TOKENS, createLogger, type ResolvedConfig, type ResolvedSource } from '@callrelay/core/host';
+import { loadFixture, loadFixtures, type FixtureRequest, type WebhookFixture } from '@callrelay/fixtures';
 import { outgoingRequest } from '../commands/replay.js';
 import { recordingSink, type Delivered } from './recorder.js';
 import { parseDuration, type InlineRequest, type TestCase, type WebhookStep } from './spec.js';
