@@ -1,10 +1,10 @@
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { ConnectorContext } from '@callrelay/core';
-import { MemoryKeyValueStore } from '@callrelay/core/host';
+import { MemoryKeyValueStore } from '@callrelay/core/memory-store';
 
-// Moved to @callrelay/core/host (the CLI's `callrelay test` runs on it without the test framework).
-export { MemoryKeyValueStore } from '@callrelay/core/host';
+// Moved to @callrelay/core/memory-store (the CLI's `callrelay test` runs on it without the test framework).
+export { MemoryKeyValueStore } from '@callrelay/core/memory-store';
 
 
 /** A connector context for unit tests: silent logger (or `LOG_LEVEL`), real fetch, fresh metrics and state. */

@@ -1,3 +1,8 @@
+/**
+ * `@callrelay/core/memory-store`: a {@link Store} in memory, for tests, embedders and `callrelay test`.
+ * An entry of its own so that a connector's tests (through `@callrelay/testkit`) use it without the
+ * host's types; `@callrelay/core/host` re-exports it.
+ */
 import type { CallEvent } from '../model/call-event.js';
 import type {
   AppendResult, CallStateWrite, RoutingCommit, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, KvEntry, Lease, Store, TimerPayload, WorkQueue,
