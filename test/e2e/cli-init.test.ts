@@ -42,6 +42,22 @@ describe('callrelay init', function () {
     expect(result.stderr).to.include(`cannot read --env ${missing}`);
   });
 
+  it('writes a pipeline test that callrelay test passes, and that fails when the pipeline stops sending missed calls', async () => {
+    const dir = path.join(root, 'pipeline-test');
+    expect((await runCli(['init', '--source', '3cx', '--sink', 'slack', '--dir', dir])).code).to.equal(0);
+    const testFile = path.join(dir, 'callrelay.test.yaml');
+    expect((await runCli(['validate', path.join(dir, 'callrelay.yaml'), '--env', path.join(dir, '.env')], { SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXX' })).code).to.equal(0);
+    const passed = await runCli(['test', testFile]);
+    expect(passed.code, passed.stdout + passed.stderr).to.equal(0);
+    expect(passed.stdout).to.include('1 passed, 0 failed');
+    // The test is about this pipeline: narrowed to answered calls, the alert is gone and the test says so.
+    const pipeline = path.join(dir, 'callrelay.yaml');
+    writeFileSync(pipeline, readFileSync(pipeline, 'utf8').replace('type: missed', 'type: completed'));
+    const failed = await runCli(['test', testFile]);
+    expect(failed.code, failed.stdout + failed.stderr).to.equal(1);
+    expect(failed.stdout).to.match(/callrelay\.test\.yaml:\d+:\d+: slack: count\n\s+- expected\n\s+\+ actual\n\s+- 1\n\s+\+ 0/);
+  });
+
   describe('the printed next steps work as printed (jambonz -> csv)', () => {
     const dir = path.join(root, 'steps');
     let node: CallrelayProcess | undefined;

@@ -7,6 +7,7 @@ import { connectorsCommand } from './commands/connectors.js';
 import { dlqListCommand, dlqPurgeCommand, dlqReplayCommand } from './commands/dlq.js';
 import { replayCommand } from './commands/replay.js';
 import { initCommand } from './commands/init.js';
+import { testCommand } from './commands/test.js';
 import { loadEnvFileOrFail } from './env-file.js';
 import { SINK_TYPES, SOURCE_TYPES } from './init/templates.js';
 
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
       if (file) loadEnvFileOrFail(file);
     });
 
-  program.command('init').description('write a commented pipeline file (callrelay.yaml), .env.example and .env for a platform and a destination')
+  program.command('init').description('write a commented pipeline file (callrelay.yaml), .env.example, .env and a pipeline test (callrelay.test.yaml) for a platform and a destination')
     .addOption(new Option('--source <platform>', 'the platform that sends the webhooks').choices(SOURCE_TYPES))
     .addOption(new Option('--sink <destination>', 'where calls go').choices(SINK_TYPES))
     .option('--dir <folder>', 'where to write the files', '.')
@@ -37,6 +38,10 @@ export function buildProgram(): Command {
     .option('--port <port>', 'override server.port').action(runCommand);
   program.command('validate').argument('<config>').description('check a pipeline file; prints every error, exits 2 when there are any')
     .action(validateCommand);
+  program.command('test').argument('[files...]', 'test files (*.test.yaml) or folders to search (default: the current folder)')
+    .option('--update', 'write the snapshots of the `snapshot: true` expectations (__snapshots__/<test file>.snap.yaml)')
+    .description('run pipeline tests: recorded webhooks in, sinks replaced by recorders, a fake clock; exits 1 when an expectation fails')
+    .action(testCommand);
   program.command('schema').description('print the JSON Schema of pipeline files (all installed connectors)')
     .option('--out <file>', 'write to a file instead of stdout').action(schemaCommand);
   program.command('connectors').argument('[type]', 'show the config reference of one connector').description('list installed connectors')

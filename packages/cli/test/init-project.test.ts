@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from '@callrelay/core/host';
 import { bundledRegistry } from '../src/bundled.js';
 import { initProject } from '../src/init/project.js';
+import { runTestFile } from '../src/pipeline-test/runner.js';
 import { SINK_TEMPLATES, SOURCE_TEMPLATES } from '../src/init/templates.js';
 
 /** Values for the credentials only the user can supply (init leaves them empty in .env). */
@@ -27,7 +28,7 @@ describe('callrelay init: the generated project', () => {
 
   for (const source of SOURCE_TEMPLATES) {
     for (const sink of SINK_TEMPLATES) {
-      it(`${source.type} -> ${sink.type}: passes validation with .env once the vendor credentials are filled in`, async () => {
+      it(`${source.type} -> ${sink.type}: passes validation with .env once the vendor credentials are filled in, and its pipeline test passes`, async () => {
         const project = initProject(source, sink, { dir: '.', command: 'callrelay' });
         const dir = path.join(root, `${source.type}-${sink.type}`);
         mkdirSync(dir);
@@ -53,7 +54,12 @@ describe('callrelay init: the generated project', () => {
         expect(config.sources.map((s) => s.definition.type)).to.deep.equal([source.type]);
         expect(config.sinks.map((s) => s.definition.type)).to.deep.equal([sink.type]);
         expect(config.pipelines).to.have.length(1);
-      });
+
+        // The generated pipeline test passes as written (its own test values, not .env).
+        let output = '';
+        const outcome = await runTestFile(path.join(dir, 'callrelay.test.yaml'), registry, { update: false, write: (text) => { output += text; } });
+        expect(outcome, output).to.deep.equal({ passed: 1, failed: 0, unusable: false });
+      }).timeout(30_000);
     }
   }
 

@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Extractor, ExtractorConfig, type ExtractorMessage } from '@microsoft/api-extractor';
+import semver from 'semver';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,7 +31,7 @@ export const VERSION_RECORD_PATH = join(packageDir, 'etc/plugin-api-version.json
 
 /** The checked-in pairing of a plugin API version with the report it names. */
 export interface VersionRecord {
-  pluginApiVersion: number;
+  pluginApiVersion: string;
   reportSha256: string;
 }
 
@@ -74,10 +75,10 @@ export function reportHash(path: string): string {
 }
 
 /** The `PLUGIN_API_VERSION` that a plugin API report declares. */
-export function reportedVersion(path: string): number {
-  const match = /export const PLUGIN_API_VERSION = (\d+);/.exec(readFileSync(path, 'utf8'));
+export function reportedVersion(path: string): string {
+  const match = /export const PLUGIN_API_VERSION = "([^"]+)";/.exec(readFileSync(path, 'utf8'));
   if (!match) throw new Error(`${path} does not declare PLUGIN_API_VERSION`);
-  return Number(match[1]);
+  return match[1]!;
 }
 
 /** The checked-in record. */
@@ -93,12 +94,29 @@ export function versionMismatch(record: VersionRecord, report = API_ENTRIES.plug
   const hash = reportHash(report);
   const version = reportedVersion(report);
   if (hash === record.reportSha256 && version === record.pluginApiVersion) return undefined;
+  const bump = versionBumpProblem(record.pluginApiVersion, version);
+  if (bump) return bump;
   if (version === record.pluginApiVersion) {
     return `the plugin API (packages/core/etc/core.api.md) changed but PLUGIN_API_VERSION is still ${version}: ` +
-      'raise PLUGIN_API_VERSION in packages/core/src/plugin/define.ts (the host refuses connectors built for another version), ' +
+      'raise PLUGIN_API_VERSION in packages/core/src/plugin/define.ts (a minor for additions, a major for a change that breaks connectors), ' +
       `then run ${UPDATE_COMMAND}`;
   }
   return `PLUGIN_API_VERSION is ${version} in the report but etc/plugin-api-version.json records ${record.pluginApiVersion}: run ${UPDATE_COMMAND}`;
+}
+
+/**
+ * Why `next` is not an acceptable new plugin API version after `recorded` (a changed report needs at
+ * least a minor bump: a patch release cannot change what connectors see), or undefined.
+ * A recorded integer (before versions were semver) counts as `<n>.0.0`.
+ */
+export function versionBumpProblem(recorded: string | number, next: string): string | undefined {
+  const previous = typeof recorded === 'number' ? `${recorded}.0.0` : recorded;
+  if (semver.valid(next) === null) return `PLUGIN_API_VERSION ${JSON.stringify(next)} is not a semver version (e.g. "2.1.0")`;
+  if (next === previous) return undefined;
+  if (semver.lt(next, semver.inc(previous, 'minor')!)) {
+    return `PLUGIN_API_VERSION ${next} after ${previous}: a changed plugin API needs at least a minor bump (${semver.inc(previous, 'minor')!} for additions, ${semver.inc(previous, 'major')!} for breaking changes)`;
+  }
+  return undefined;
 }
 
 function main(): void {
@@ -113,8 +131,9 @@ function main(): void {
   const version = reportedVersion(API_ENTRIES.plugin.report);
   const hash = reportHash(API_ENTRIES.plugin.report);
   if (hash !== record.reportSha256) {
-    if (version === record.pluginApiVersion) {
-      console.error(versionMismatch(record));
+    const problem = versionMismatch(record);
+    if (version === record.pluginApiVersion || (problem && versionBumpProblem(record.pluginApiVersion, version))) {
+      console.error(problem);
       failed = true;
     } else {
       writeFileSync(VERSION_RECORD_PATH, `${JSON.stringify({ pluginApiVersion: version, reportSha256: hash }, null, 2)}\n`);

@@ -10,7 +10,7 @@ export const ERROR_CODES = {
   CONNECTOR_LOAD_FAILED: 'the connector package was found but failed to load',
   CONNECTOR_START_FAILED: "a connector's create() or start() threw while the node was starting",
   CONNECTOR_INVALID: 'the package does not export a callrelay connector definition',
-  CONNECTOR_API_MISMATCH: 'the connector was built for another plugin API version',
+  CONNECTOR_API_MISMATCH: 'the connector does not support this plugin API version',
   CONNECTOR_KIND_MISMATCH: 'the connector is of another kind (e.g. a sink named under sources)',
   WEBHOOK_UNAUTHORIZED: 'the webhook failed verification (credentials, signature, token, IP)',
   WEBHOOK_BAD_REQUEST: 'the webhook body could not be understood',

@@ -86,7 +86,7 @@ sources:
   });
 
   it('names a connector built for another plugin API version and says what to do', async () => {
-    const future = { ...defineSink({ type: 'future', description: 'x', config: z.object({}), create: () => ({ deliver: async () => undefined }) }), apiVersion: 99 };
+    const future = { ...defineSink({ type: 'future', description: 'x', config: z.object({}), create: () => ({ deliver: async () => undefined }) }), apiVersion: '99.0.0' };
     expect(() => new ConnectorRegistry().register(future)).to.throw(/future.*plugin API/i);
   });
 

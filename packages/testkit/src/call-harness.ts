@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { type CallEvent } from '@callrelay/core';
 import { CallTracker, type CallTrackerOptions } from '@callrelay/core/host';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore } from '@callrelay/core/memory-store';
 
 /** Options of {@link trackCalls}. */
 export interface TrackCallsOptions {

@@ -9,7 +9,9 @@
 export * from '@callrelay/fixtures';
 export * from './webhook.js';
 export * from './context.js';
-export * from './memory-store.js';
+// The in-memory store lives in @callrelay/core (entry `./memory-store`, which needs no host types; the CLI's
+// `callrelay test` uses it); re-exported here as before.
+export { MemoryStore, MemoryWorkQueue } from '@callrelay/core/memory-store';
 export * from './call-harness.js';
 export * from './source-contract.js';
 export * from './sink-contract.js';

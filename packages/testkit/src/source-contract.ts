@@ -5,7 +5,7 @@ import { type CallEvent, type SourceDefinition } from '@callrelay/core';
 import { IngestServer, RuntimeMetrics } from '@callrelay/core/host';
 import { countOutcomes, trackCalls } from './call-harness.js';
 import { testContext } from './context.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore } from '@callrelay/core/memory-store';
 import type { FixtureRequest, WebhookFixture } from '@callrelay/fixtures';
 
 /** An HTTP request as the contract suite sends it. */

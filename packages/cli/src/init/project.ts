@@ -73,6 +73,37 @@ function envFile(variables: EnvVariable[], values: Record<string, string> | unde
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The pipeline test of the new file (`callrelay test`): the platform's recorded missed call goes in,
+ * and the sink is expected to get exactly one `missed` event. Test values stand in for the secrets.
+ */
+function pipelineTest(source: SourceTemplate, sink: SinkTemplate, variables: EnvVariable[]): string {
+  const env = variables.filter((v) => v.secret).map((v) => `  ${v.name}: ${JSON.stringify(v.example ?? v.generate?.() ?? 'test')}`);
+  return `# Pipeline test of callrelay.yaml, written by \`callrelay init\`: run it with \`callrelay test\`.
+# Recorded webhooks go in, the sinks are replaced by recorders (nothing is sent), the clock is fake.
+# Format and more examples: https://github.com/callrelay/callrelay/blob/main/docs/testing-pipelines.md
+pipeline: callrelay.yaml
+# The pipeline file's \${VAR}s for the test (test values, not your credentials; .env is not read).
+env:
+${env.join('\n') || '  {}'}
+# The fake clock at the start of each case.
+start: 2026-01-05T15:00:00Z
+cases:
+  - name: an inbound call nobody answers reaches ${sink.id} once, as missed
+    webhooks:
+      # A recorded ${source.type} call (@callrelay/fixtures); also a file (file: my-call.json) or an
+      # inline request ({ method, contentType, body, query, headers }). Signed as the source verifies.
+      - ${source.missedCall}
+    # Past tracker.settleMs (2 s by default): the call is decided.
+    advance: 1m
+    expect:
+      ${sink.id}:
+        type: missed          # only the missed events count below
+        count: 1
+        fields: { type: missed, direction: inbound }
+${sink.type === 'slack' ? '        # text: "Missed call from ..."    the rendered message; snapshot: true keeps it in __snapshots__/ (callrelay test --update)\n' : ''}${sink.type === 'csv' ? '        # rows: [{ type: missed, from: "+1..." }]    the CSV rows, on the columns given\n' : ''}${sink.type === 'webhook' ? '        # body: { type: missed }    the JSON POSTed, on the keys given\n' : ''}`;
+}
+
 const shellQuote = (text: string) => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
 
 /** A curl line that posts the source's shortest recorded webhook with the credentials of `.env`. */
@@ -89,8 +120,8 @@ function curlLine(source: SourceTemplate, env: Record<string, string>, url: stri
 /**
  * The files of a new callrelay project for one source and one sink: the commented pipeline file,
  * `.env.example` (every variable, no secret), `.env` (the secrets: generated where callrelay can
- * invent them, empty where the user must supply them) and the next steps. A later file (a pipeline
- * test) is one more entry of `files`.
+ * invent them, empty where the user must supply them), the pipeline test `callrelay.test.yaml` and
+ * the next steps.
  */
 export function initProject(source: SourceTemplate, sink: SinkTemplate, options: { dir: string; command: string }): InitProject {
   const variables = [...source.env, ...sink.env, ...SERVER_ENV].filter((v, i, all) => all.findIndex((w) => w.name === v.name) === i);
@@ -101,6 +132,7 @@ export function initProject(source: SourceTemplate, sink: SinkTemplate, options:
     { path: 'callrelay.yaml', content: pipelineFile(source, sink) },
     { path: '.env.example', content: envFile(variables, undefined) },
     { path: '.env', content: envFile(secrets, env), mode: 0o600 },
+    { path: 'callrelay.test.yaml', content: pipelineTest(source, sink, variables) },
   ];
   const cmd = options.command;
   const url = `http://127.0.0.1:8080/hooks/${idOf(source.yaml)}`;
@@ -109,6 +141,7 @@ export function initProject(source: SourceTemplate, sink: SinkTemplate, options:
     ...(options.dir === '.' ? [] : [`cd ${shellQuote(options.dir)}`]),
     ...(toFill.length ? [`fill in ${toFill.join(', ')} in .env`] : []),
     `${cmd} validate callrelay.yaml --env .env`,
+    `${cmd} test (runs callrelay.test.yaml: a recorded call in, what the sink would get checked)`,
     `${cmd} run callrelay.yaml --env .env`,
     ...(curl ? [`in another terminal, post a recorded ${source.type} webhook:\n     ${curl}`] : []),
     ...(source.replay ? [`a whole call, request by request: ${cmd} replay ${source.replay.fixture} --to ${url} ${source.replay.auth(env)}`] : []),

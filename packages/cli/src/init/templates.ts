@@ -34,6 +34,8 @@ export interface SourceTemplate {
   replay?: { fixture: string; auth: (env: Record<string, string>) => string };
   /** What to set up on the platform, for the next steps. */
   platformStep: string;
+  /** A recorded inbound call nobody answered (`@callrelay/fixtures` name), for the generated pipeline test. */
+  missedCall: string;
 }
 
 export interface SinkTemplate {
@@ -82,6 +84,7 @@ export const SOURCE_TEMPLATES: readonly SourceTemplate[] = [
     curlAuth: (env) => ({ args: ['-u', `${env.JAMBONZ_USER || 'jambonz'}:${env.JAMBONZ_PASSWORD ?? ''}`], query: '' }),
     replay: { fixture: 'jambonz/status-missed-caller-hangup', auth: (env) => `--basic ${env.JAMBONZ_USER || 'jambonz'}:${env.JAMBONZ_PASSWORD ?? ''}` },
     platformStep: 'in the jambonz portal, set the application\'s call hook and call status hook to <url> with the user name and password of .env',
+    missedCall: 'jambonz/status-missed-caller-hangup',
   },
   {
     type: 'signalwire',
@@ -102,6 +105,7 @@ export const SOURCE_TEMPLATES: readonly SourceTemplate[] = [
       country,
     ],
     platformStep: 'on SignalWire, set the number\'s StatusCallback to <url> (a hand-made curl has no signature and is refused with 401, as it should be)',
+    missedCall: 'signalwire/form-inbound-no-answer',
   },
   {
     type: 'impactpbx',
@@ -122,6 +126,7 @@ export const SOURCE_TEMPLATES: readonly SourceTemplate[] = [
     curlAuth: (env) => ({ args: [], query: `?token=${env.IMPACTPBX_TOKEN ?? ''}` }),
     replay: { fixture: 'impactpbx/truth-table/impactpbx/nobody-answers', auth: (env) => `--token ${env.IMPACTPBX_TOKEN ?? ''}` },
     platformStep: 'in ImpactPBX, set the call webhook URL to <url>?token=<IMPACTPBX_TOKEN of .env>',
+    missedCall: 'impactpbx/truth-table/impactpbx/nobody-answers',
   },
   {
     type: '3cx',
@@ -144,6 +149,7 @@ export const SOURCE_TEMPLATES: readonly SourceTemplate[] = [
     curlAuth: (env) => ({ args: [], query: `?token=${env.CX_TOKEN ?? ''}` }),
     replay: { fixture: '3cx/json-queue-missed', auth: (env) => `--token ${env.CX_TOKEN ?? ''}` },
     platformStep: 'in 3CX, set the WebhooksApi add-on\'s URL to <url>?token=<CX_TOKEN of .env>',
+    missedCall: '3cx/json-queue-missed',
   },
 ];
 

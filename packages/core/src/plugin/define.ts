@@ -8,13 +8,15 @@ import type { Store, KeyValueStore } from '../store/store.js';
 import type { Clock, HttpClient } from './tokens.js';
 
 /**
- * The plugin API version this core implements. A connector records the version it was built for
- * (by calling `defineSource`/`defineSink`/... of its `@callrelay/core`); the host refuses others.
- * It changes with every change of the plugin API (what `@callrelay/core` exports): the checked-in
- * API report `packages/core/etc/core.api.md` and its hash in `etc/plugin-api-version.json` change
- * with it, and a test fails when they do not move together (`npm run api`).
+ * The plugin API version this core implements, a semver version. The plugin API is what
+ * `@callrelay/core` exports; its checked-in report `packages/core/etc/core.api.md` (hash recorded in
+ * `etc/plugin-api-version.json`) changes only with a new version: a minor for additions (a connector
+ * built for 2.0 still loads in a 2.1 host), a major for anything that breaks a connector (a removal, a
+ * changed signature or meaning). `npm run api` refuses a changed report without at least a minor bump.
+ * A connector records the version it was built with and may declare the range it supports
+ * ({@link ConnectorDefinition.pluginApi}); the host refuses a connector whose range excludes this version.
  */
-export const PLUGIN_API_VERSION = 3;
+export const PLUGIN_API_VERSION = '2.2.0';
 
 /** What a connector is: a webhook source, a delivery sink, a pipeline transform, or the store. */
 export type ConnectorKind = 'source' | 'sink' | 'transform' | 'store';
@@ -57,8 +59,14 @@ export interface ConnectorDefinition<K extends ConnectorKind, S extends ConfigSc
   kind: K;
   /** Short type used in config (`jambonz`, `slack`). Kebab-case. */
   type: string;
-  /** The {@link PLUGIN_API_VERSION} the connector was built for; set by the `define*` function. */
-  apiVersion: number;
+  /** The {@link PLUGIN_API_VERSION} the connector was built with; set by the `define*` function. */
+  apiVersion: string;
+  /**
+   * The plugin API versions the connector supports, a semver range (`'^2'`, `'>=2.1 <4'`). Default:
+   * `^` of the version it was built with ({@link ConnectorDefinition.apiVersion}), i.e. that version and
+   * later minors of the same major. The host refuses the connector when its version is outside.
+   */
+  pluginApi?: string;
   /** One line for `callrelay connectors` and the docs. */
   description: string;
   /** The one config schema: TS type, validation, JSON Schema, docs. Describe every field. */

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import semver from 'semver';
 import { CallrelayError } from '../errors.js';
 import { PLUGIN_API_VERSION, type AnyConnectorDefinition, type ConnectorKind, type SourceDefinition, type SinkDefinition, type TransformDefinition, type StoreDefinition } from './define.js';
 
@@ -90,13 +91,31 @@ async function loadPackage(name: string, baseDir: string): Promise<AnyConnectorD
   return candidate;
 }
 
+/** The range of plugin API versions a definition supports: declared, else `^` of the version it was built with. */
+export function supportedRange(definition: Pick<AnyConnectorDefinition, 'apiVersion' | 'pluginApi'>): string {
+  if (definition.pluginApi !== undefined) return definition.pluginApi;
+  // Connectors built before versions were semver recorded an integer (the major).
+  const built = typeof definition.apiVersion === 'number' ? `${String(definition.apiVersion)}.0.0` : definition.apiVersion;
+  return `^${built}`;
+}
+
 function checkDefinition(definition: AnyConnectorDefinition, name: string): void {
-  if (definition.apiVersion !== PLUGIN_API_VERSION) {
+  // `name` is the package name for npm connectors, the short type for bundled ones.
+  const label = name === definition.type ? `connector "${name}" (${definition.kind})` : `connector ${name} (${definition.kind} "${definition.type}")`;
+  const range = supportedRange(definition);
+  if (typeof range !== 'string' || semver.validRange(range) === null) {
+    throw new CallrelayError('CONNECTOR_INVALID', `${label} declares pluginApi ${JSON.stringify(range)}, which is not a semver range (e.g. "^2")`, { details: { type: name, pluginApi: range } });
+  }
+  if (!semver.satisfies(PLUGIN_API_VERSION, range)) {
+    // Which side is behind decides what to upgrade.
+    const hostNewer = semver.gtr(PLUGIN_API_VERSION, range);
+    const upgrade = hostNewer
+      ? `upgrade ${name} to a release that supports plugin API ${semver.major(PLUGIN_API_VERSION)}.x (or use a callrelay release whose plugin API is ${range})`
+      : `upgrade callrelay to a release whose plugin API satisfies ${range}`;
     throw new CallrelayError(
       'CONNECTOR_API_MISMATCH',
-      `connector ${name} was built for plugin API version ${String(definition.apiVersion)}, this callrelay implements version ${PLUGIN_API_VERSION}; ` +
-        `install a release of ${name} built for @callrelay/core with plugin API ${PLUGIN_API_VERSION}`,
-      { details: { type: name, apiVersion: definition.apiVersion } },
+      `${label} supports plugin API ${range}, this callrelay implements plugin API ${PLUGIN_API_VERSION}; ${upgrade}`,
+      { details: { type: name, kind: definition.kind, pluginApi: range, hostPluginApi: PLUGIN_API_VERSION } },
     );
   }
   if (typeof definition.create !== 'function' || typeof definition.type !== 'string' || !definition.config) {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../../config/load.js';
 import type { PluginHost } from '../../plugin/host.js';
 import type { Store } from '../../store/store.js';
-import { TOKENS } from '../../plugin/tokens.js';
+import { TOKENS, type Clock } from '../../plugin/tokens.js';
 import { IngestServer } from '../../http/server.js';
 import { RUNTIME_TOKENS } from '../tokens.js';
 import { Sources } from '../sources.js';
@@ -21,7 +21,7 @@ export const ingestModule = new ContainerModule(({ bind, onActivation }) => {
   })).inSingletonScope();
 
   bind(RUNTIME_TOKENS.IngestServer).toDynamicValue(async (ctx) => new IngestServer([], ctx.get<ResolvedConfig>(RUNTIME_TOKENS.Config).server, {
-    store: await ctx.getAsync<Store>(TOKENS.Store), metrics: ctx.get<RuntimeMetrics>(RUNTIME_TOKENS.RuntimeMetrics), logger: ctx.get<Logger>(TOKENS.Logger),
+    store: await ctx.getAsync<Store>(TOKENS.Store), metrics: ctx.get<RuntimeMetrics>(RUNTIME_TOKENS.RuntimeMetrics), logger: ctx.get<Logger>(TOKENS.Logger), clock: ctx.get<Clock>(TOKENS.Clock),
   })).inSingletonScope();
 
   onActivation<Lifecycle>(RUNTIME_TOKENS.Lifecycle, (ctx, lifecycle) => {

@@ -1,7 +1,41 @@
+/**
+ * `@callrelay/core/memory-store`: a {@link Store} in memory, for tests, embedders and `callrelay test`.
+ * An entry of its own so that a connector's tests (through `@callrelay/testkit`) use it without the
+ * host's types; `@callrelay/core/host` re-exports it.
+ */
+import type { CallEvent } from '../model/call-event.js';
 import type {
-  AppendResult, CallEvent, CallStateWrite, RoutingCommit, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, Lease, Store, TimerPayload, WorkQueue,
-} from '@callrelay/core';
-import { MemoryKeyValueStore } from './context.js';
+  AppendResult, CallStateWrite, RoutingCommit, DeadLetter, DeadLetterStore, Delivery, EnqueueItem, KeyValueStore, KvEntry, Lease, Store, TimerPayload, WorkQueue,
+} from './store.js';
+
+/** A {@link KeyValueStore} in memory, with the same compare-and-set semantics as the real stores. */
+export class MemoryKeyValueStore implements KeyValueStore {
+  private readonly entries = new Map<string, KvEntry<unknown> & { expiresAt?: number }>();
+  private revision = 0;
+  private live(key: string): (KvEntry<unknown> & { expiresAt?: number }) | undefined {
+    const entry = this.entries.get(key);
+    if (entry?.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+  async get<T>(key: string): Promise<KvEntry<T> | undefined> {
+    const entry = this.live(key);
+    return entry ? ({ value: structuredClone(entry.value), revision: entry.revision } as KvEntry<T>) : undefined;
+  }
+  async put<T>(key: string, value: T, expectedRevision?: number, options: { ttlMs?: number } = {}): Promise<number | false> {
+    const current = this.live(key);
+    if (expectedRevision !== undefined && (current?.revision ?? 0) !== expectedRevision) return false;
+    const revision = ++this.revision;
+    this.entries.set(key, { value: structuredClone(value), revision, ...(options.ttlMs !== undefined ? { expiresAt: Date.now() + options.ttlMs } : {}) });
+    return revision;
+  }
+  async delete(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+}
+
 
 interface Item<T> { id: string; payload: T; notBefore: number; leaseUntil: number; token: number; attempts: number; deliveries: number }
 
