@@ -18,3 +18,4 @@ export * from './sink-contract.js';
 export * from './store-contract.js';
 export * from './emulators/slack.js';
 export * from './emulators/hubspot.js';
+export * from './receiver.js';
