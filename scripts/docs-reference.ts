@@ -11,13 +11,13 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configReferenceMarkdown, coreSectionReferenceMarkdown, type CoreConfigSection } from '@callrelay/core/host';
+import {
+  CONFIG_REFERENCE_MARKERS, configReferenceMarkdown, coreSectionReferenceMarkdown, replaceGeneratedPart, type CoreConfigSection,
+} from '@callrelay/core/host';
 import { loadFixtures, truthTableMarkdown } from '@callrelay/fixtures';
 import { bundledRegistry } from '@callrelay/cli';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const START = '<!-- config-reference:start -->';
-const END = '<!-- config-reference:end -->';
 /** The core's sections whose tables docs/configuration.md shows. */
 const CORE_SECTIONS: readonly CoreConfigSection[] = ['delivery', 'server', 'tracker', 'backlog'];
 
@@ -27,15 +27,7 @@ export async function outdatedPages(write: boolean): Promise<string[]> {
   for (const definition of registry.list()) {
     const page = path.join(root, 'docs', 'connectors', `${definition.type}.md`);
     if (!existsSync(page)) { problems.push(`${definition.kind} ${definition.type}: no page docs/connectors/${definition.type}.md`); continue; }
-    const text = readFileSync(page, 'utf8');
-    const start = text.indexOf(START);
-    const end = text.indexOf(END);
-    if (start < 0 || end < start) { problems.push(`docs/connectors/${definition.type}.md: no ${START} ... ${END} markers`); continue; }
-    const updated = `${text.slice(0, start + START.length)}\n${configReferenceMarkdown(definition)}\n${text.slice(end)}`;
-    if (updated !== text) {
-      if (write) writeFileSync(page, updated);
-      else problems.push(`docs/connectors/${definition.type}.md: config reference out of date (run npm run docs)`);
-    }
+    problems.push(...replaceBetween(page, CONFIG_REFERENCE_MARKERS.start, CONFIG_REFERENCE_MARKERS.end, configReferenceMarkdown(definition), write));
   }
   for (const section of CORE_SECTIONS) {
     problems.push(...replaceBetween(
@@ -54,10 +46,9 @@ export async function outdatedPages(write: boolean): Promise<string[]> {
 function replaceBetween(page: string, start: string, end: string, content: string, write: boolean): string[] {
   const name = path.relative(root, page);
   const text = readFileSync(page, 'utf8');
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  if (from < 0 || to < from) return [`${name}: no ${start} ... ${end} markers`];
-  const updated = `${text.slice(0, from + start.length)}\n${content}\n${text.slice(to)}`;
+  // The same code as a plugin's page (connectorPage, checkConnectorPage of @callrelay/testkit).
+  const updated = replaceGeneratedPart(text, { start, end }, content);
+  if (updated === undefined) return [`${name}: no ${start} ... ${end} markers`];
   if (updated === text) return [];
   if (write) writeFileSync(page, updated);
   return write ? [] : [`${name}: generated part out of date (run npm run docs)`];

@@ -8,6 +8,7 @@ import { dlqListCommand, dlqPurgeCommand, dlqReplayCommand } from './commands/dl
 import { replayCommand } from './commands/replay.js';
 import { initCommand } from './commands/init.js';
 import { testCommand } from './commands/test.js';
+import { newCommand } from './commands/new.js';
 import { loadEnvFileOrFail } from './env-file.js';
 import { SINK_TYPES, SOURCE_TYPES } from './init/templates.js';
 
@@ -33,6 +34,16 @@ export function buildProgram(): Command {
     .option('--dir <folder>', 'where to write the files', '.')
     .option('--force', 'replace files that exist')
     .action(initCommand);
+
+  const scaffold = program.command('new').description('write a connector package (definition, config schema, contract test, docs page, README) to develop and publish outside this repository');
+  for (const kind of ['source', 'sink'] as const) {
+    scaffold.command(kind).argument('<name>', `the ${kind}'s type: lowercase letters, digits and hyphens (acme-crm)`)
+      .description(kind === 'source' ? 'a webhook source: JSON calls in, verified by a shared token or Basic auth' : 'a sink: each call event POSTed as JSON to a URL')
+      .option('--dir <folder>', `where to write it (default: ./callrelay-${kind}-<name>); must be empty`)
+      .option('--package <name>', `npm package name (default: callrelay-${kind}-<name>; a scope is allowed: @acme/callrelay-${kind}-x)`)
+      .option('--force', 'write into a folder that is not empty (files with the same names are replaced)')
+      .action(newCommand(kind));
+  }
 
   program.command('run').argument('<config>', 'pipeline file (YAML or JSON)').description('start a node: sources, pipelines, sinks')
     .option('--port <port>', 'override server.port').action(runCommand);

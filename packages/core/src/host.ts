@@ -53,6 +53,10 @@ export { configJsonSchema } from './config/json-schema.js';
 export {
   describeConfig, configReferenceMarkdown, coreSectionReferenceMarkdown, type CoreConfigSection, type ConfigFieldDoc,
 } from './config/reference.js';
+export {
+  connectorPage, connectorExampleYaml, connectorExampleProblems, replaceGeneratedPart, CONFIG_REFERENCE_MARKERS, CONFIG_EXAMPLE_MARKERS,
+  type ConnectorPageOptions,
+} from './config/connector-page.js';
 
 // Composition: the container modules, lifecycle, reload and the admin listener (for embedders).
 export { type ReloadResult } from './runtime/runtime.js';
