@@ -37,7 +37,7 @@ describe('callrelay new source|sink <name>', function () {
     expect(manifest.files).to.include.members(['docs', 'README.md']);
     // The tools at the versions the repository itself builds and tests with.
     const repo = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
-    for (const tool of ['typescript', 'mocha', 'chai', '@types/node', '@types/mocha']) expect(manifest.devDependencies[tool], tool).to.equal(repo.devDependencies[tool]);
+    for (const tool of ['typescript', 'mocha', 'chai', '@types/node', '@types/mocha', '@types/chai']) expect(manifest.devDependencies[tool], tool).to.equal(repo.devDependencies[tool]);
     expect(manifest.devDependencies['@callrelay/core']).to.equal(core);
     expect(manifest.devDependencies['@callrelay/testkit']).to.equal(core);
 

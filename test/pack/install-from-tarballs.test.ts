@@ -5,13 +5,16 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, basicAuth, eventually } from '../support/callrelay-process.js';
+import { docSteps } from './doc-steps.js';
 
 /**
  * Issue 13 items 1 and 2, as a new user meets callrelay: every workspace package packed with
  * `npm pack`, installed from those tarballs into an empty folder outside the repository, then
  * `npx callrelay init`, `validate`, `run`, a webhook in and a row out; an outside plugin built
  * with tsc against the tarballs passes the testkit's sink contract; and the CLI's production
- * install holds no test framework and no SaaS SDK it does not use.
+ * install holds no test framework and no SaaS SDK it does not use. Issue 14 items 1 and 8: the
+ * packages `callrelay new sink|source demo` writes build and pass their own tests against the
+ * tarballs without edits, and every step of docs/authoring.md runs as written.
  *
  * Dependencies come from the npm registry (or npm's cache: --prefer-offline). better-sqlite3 is
  * pinned to the repository's version and installed without its install script, its compiled addon
@@ -49,6 +52,12 @@ describe('installing from packed tarballs (npm pack, an empty folder outside the
   const packed: Record<string, string> = {};
   const packedFiles: Record<string, string[]> = {};
   let node: ReturnType<typeof spawn> | undefined;
+  /**
+   * A script that points the `@callrelay/*` dependencies of the package.json in its working folder
+   * at the tarballs, and every other `@callrelay/*` package (installed through them) by overrides:
+   * the only edit a package outside the repository needs while the packages are not on the registry.
+   */
+  const useTarballs = path.join(root, 'use-tarballs.mjs');
 
   before(async function () {
     mkdirSync(tarballs);
@@ -57,6 +66,17 @@ describe('installing from packed tarballs (npm pack, an empty folder outside the
       packed[entry.name] = `file:${path.join(tarballs, entry.filename)}`;
       packedFiles[entry.name] = entry.files.map((f) => f.path);
     }
+    writeFileSync(useTarballs, `import { readFileSync, writeFileSync } from 'node:fs';
+const packed = ${JSON.stringify(packed)};
+const manifest = JSON.parse(readFileSync('package.json', 'utf8'));
+const direct = [];
+for (const field of ['dependencies', 'devDependencies']) {
+  for (const name of Object.keys(manifest[field] ?? {})) if (packed[name]) { manifest[field][name] = packed[name]; direct.push(name); }
+}
+const others = Object.fromEntries(Object.entries(packed).filter(([name]) => !direct.includes(name)));
+manifest.overrides = { ...manifest.overrides, ...others };
+writeFileSync('package.json', JSON.stringify(manifest, null, 2) + '\\n');
+`);
   });
   after(() => {
     if (node?.pid && node.exitCode === null) process.kill(-node.pid, 'SIGKILL');
@@ -133,15 +153,60 @@ describe('installing from packed tarballs (npm pack, an empty folder outside the
       await exited;
       expect(stderr).to.include('SIGTERM: stopping intake');
     });
+
+    for (const kind of ['sink', 'source'] as const) {
+      it(`callrelay new ${kind} demo: the package builds and passes its own tests without edits, and npm run docs leaves its page as written`, async () => {
+        const folder = path.join(root, 'new');
+        mkdirSync(folder, { recursive: true });
+        await ok(path.join(app, 'node_modules', '.bin', 'callrelay'), ['new', kind, 'demo'], { cwd: folder });
+        const generated = path.join(folder, `callrelay-${kind}-demo`);
+        const page = readFileSync(path.join(generated, 'docs', 'demo.md'), 'utf8');
+        await ok(process.execPath, [useTarballs], { cwd: generated });
+        await ok('npm', INSTALL, { cwd: generated });
+        await ok('npm', ['run', 'build'], { cwd: generated });
+        const test = await ok('npm', ['test'], { cwd: generated, env: { MOCHA_REPORTER: 'spec' } });
+        expect(test.stdout).to.include(`${kind} contract: demo`).and.include('docs/demo.md');
+        expect(test.stdout).to.match(/[1-9]\d* passing/);
+        expect(test.stdout).not.to.match(/failing/);
+        await ok('npm', ['run', 'docs'], { cwd: generated });
+        expect(readFileSync(path.join(generated, 'docs', 'demo.md'), 'utf8'), 'the page written by callrelay new is what npm run docs writes').to.equal(page);
+      });
+    }
+
+    it('docs/authoring.md, step by step: every `sh step` block run and every `file=` block written, in order', async () => {
+      const work = path.join(root, 'authoring');
+      const myCallrelay = path.join(work, 'my-callrelay');
+      mkdirSync(myCallrelay, { recursive: true });
+      // Where the doc starts ("Before you start"): a folder with callrelay installed, as installed above.
+      await ok('cp', ['-a', 'package.json', 'package-lock.json', 'node_modules', myCallrelay], { cwd: app });
+      // Where the doc says npm install, the folder's packages come from the tarballs (the note at its top).
+      const preamble = `npm() {
+  case "$1" in
+    install) node ${JSON.stringify(useTarballs)} && command npm "$@" --prefer-offline --no-audit --no-fund --loglevel=error ;;
+    publish) command npm "$@" --offline ;;
+    *) command npm "$@" ;;
+  esac
+}`;
+      const steps = docSteps(readFileSync(path.join(REPO_ROOT, 'docs', 'authoring.md'), 'utf8'));
+      expect(steps.filter((s) => s.kind === 'sh').length, 'the doc has steps').to.be.at.least(5);
+      const ended = path.join(root, 'step-ended-in');
+      let cwd = work;
+      for (const step of steps) {
+        if (step.kind === 'file') {
+          writeFileSync(path.join(cwd, step.path), step.content);
+          continue;
+        }
+        const result = await run('bash', ['-e', '-c', `${preamble}\n${step.script}\npwd > ${JSON.stringify(ended)}`], { cwd });
+        expect(result.code, `docs/authoring.md:${step.line} failed in ${cwd}:\n${step.script}\n${result.stdout}\n${result.stderr}`).to.equal(0);
+        cwd = readFileSync(ended, 'utf8').trim();
+      }
+      expect(readFileSync(path.join(work, 'callrelay-sink-acme', 'docs', 'acme.md'), 'utf8'), 'the edit reached the page').to.include('`channel`');
+    });
   });
 
   it('lets an outside plugin build against the tarballs and pass the testkit sink contract', async () => {
     cpSync(path.join(REPO_ROOT, 'test', 'pack', 'outside-plugin'), plugin, { recursive: true, filter: (f) => !/node_modules|dist/.test(path.relative(REPO_ROOT, f)) });
-    const manifest = JSON.parse(readFileSync(path.join(plugin, 'package.json'), 'utf8')) as { devDependencies: Record<string, string>; overrides?: Record<string, string> };
-    const direct = Object.keys(manifest.devDependencies).filter((name) => packed[name]);
-    for (const name of direct) manifest.devDependencies[name] = packed[name]!;
-    manifest.overrides = Object.fromEntries(Object.entries(packed).filter(([name]) => !direct.includes(name)));
-    writeFileSync(path.join(plugin, 'package.json'), JSON.stringify(manifest, null, 2));
+    await ok(process.execPath, [useTarballs], { cwd: plugin });
     await ok('npm', INSTALL, { cwd: plugin });
     expect(readdirSync(path.join(plugin, 'node_modules', '@callrelay')).sort()).to.deep.equal(['core', 'fixtures', 'testkit']);
     await ok('npx', ['tsc', '-p', '.'], { cwd: plugin });

@@ -4,10 +4,10 @@ import type { AnyConnectorDefinition } from '@callrelay/core';
 import {
   CONFIG_EXAMPLE_MARKERS, CONFIG_REFERENCE_MARKERS, configReferenceMarkdown, connectorExampleProblems, connectorExampleYaml, connectorPage,
   replaceGeneratedPart, type ConnectorPageOptions,
-} from '@callrelay/core/host';
+} from '@callrelay/core/connector-docs';
 
 // The page itself is made by the core (the CLI's `callrelay new` writes the first one without the testkit).
-export { connectorPage, connectorExampleYaml, connectorExampleProblems, type ConnectorPageOptions } from '@callrelay/core/host';
+export { connectorPage, connectorExampleYaml, connectorExampleProblems, type ConnectorPageOptions } from '@callrelay/core/connector-docs';
 
 /** What {@link checkConnectorPage} does besides checking. */
 export interface CheckConnectorPageOptions extends ConnectorPageOptions {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { AnyConnectorDefinition } from '@callrelay/core';
-import { connectorExampleYaml } from '@callrelay/core/host';
+import { connectorExampleYaml } from '@callrelay/core/connector-docs';
 import type { GeneratedFile } from '../init/project.js';
 import type { ScaffoldNames } from './names.js';
 
@@ -16,6 +16,7 @@ export const CORE_VERSION = manifest.dependencies['@callrelay/core']!;
  * with (a test compares them with the repository's package.json).
  */
 export const TOOL_VERSIONS = {
+  '@types/chai': '^5.2.3',
   '@types/mocha': '^10.0.10',
   '@types/node': '^20.19.0',
   chai: '^6.0.0',

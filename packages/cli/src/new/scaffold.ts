@@ -1,4 +1,4 @@
-import { connectorPage, connectorExampleProblems } from '@callrelay/core/host';
+import { connectorPage, connectorExampleProblems } from '@callrelay/core/connector-docs';
 import type { GeneratedFile } from '../init/project.js';
 import type { ScaffoldNames } from './names.js';
 import { packageFiles } from './package-files.js';

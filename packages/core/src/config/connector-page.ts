@@ -1,6 +1,14 @@
+/**
+ * `@callrelay/core/connector-docs`: a connector's documentation page, generated from its definition.
+ * An entry of its own so that `@callrelay/testkit` (and so a plugin's tests and docs script) use it
+ * without the host's types, and the CLI's `callrelay new` writes the first page with the same code;
+ * `@callrelay/core/host` re-exports it.
+ */
 import { stringify } from 'yaml';
 import type { AnyConnectorDefinition } from '../plugin/define.js';
 import { configReferenceMarkdown } from './reference.js';
+
+export { configReferenceMarkdown } from './reference.js';
 
 /** The markers around a page's generated config reference table. */
 export const CONFIG_REFERENCE_MARKERS = { start: '<!-- config-reference:start -->', end: '<!-- config-reference:end -->' } as const;
