@@ -79,7 +79,10 @@ writeFileSync('package.json', JSON.stringify(manifest, null, 2) + '\\n');
 `);
   });
   after(() => {
-    if (node?.pid && node.exitCode === null) process.kill(-node.pid, 'SIGKILL');
+    // Whatever is left of the node's process group; none left (ESRCH) once it stopped on its SIGTERM.
+    if (node?.pid) {
+      try { process.kill(-node.pid, 'SIGKILL'); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; }
+    }
     rmSync(root, { recursive: true, force: true });
   });
 
