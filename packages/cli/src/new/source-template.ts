@@ -187,7 +187,7 @@ export default ${names.identifier};
   const test = `import { fileURLToPath } from 'node:url';
 import { describe, it } from 'mocha';
 import { expect } from 'chai';
-import { checkConnectorPage, loadFixtures, runSourceContract } from '@callrelay/testkit';
+import { checkConnectorPage, loadFixtures, outgoingFromFixture, runSourceContract, testContext, webhookFromOutgoing } from '@callrelay/testkit';
 import ${names.identifier} from '../src/index.js';
 import { docsPage, packageName } from '../scripts/docs.js';
 
@@ -207,6 +207,17 @@ runSourceContract(${tsLiteral(names.type)}, {
     { name: 'no token', request: (_authorized, unsigned) => unsigned },
     { name: 'a wrong token', request: (authorized) => ({ ...authorized, headers: { ...authorized.headers, 'x-callrelay-token': 'wrong-token' } }) },
   ],
+});
+
+describe('${names.type}: sign (callrelay replay --sign)', () => {
+  it('adds the credentials of each auth method so that the source verifies the request', async () => {
+    const config = ${names.identifier}.config.parse({ auth: { token: { value: TOKEN }, basic: { username: 'platform', password: 'test-password' } } });
+    const source = await ${names.identifier}.create(config, testContext({ id: ${tsLiteral(names.type)} }));
+    const unsigned = outgoingFromFixture(fixtures[0]!.requests[0]!, 'http://127.0.0.1:8080/hooks/${names.type}');
+    expect(await source.verify(webhookFromOutgoing(unsigned))).to.include({ ok: false });
+    const signed = ${names.identifier}.sign!(unsigned, config, { nowMs: Date.now() });
+    expect(await source.verify(webhookFromOutgoing(signed))).to.deep.equal({ ok: true });
+  });
 });
 
 describe('docs/${names.type}.md', () => {
