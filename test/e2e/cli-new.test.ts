@@ -26,7 +26,8 @@ describe('callrelay new source|sink <name>', function () {
     const dir = path.join(root, 'callrelay-sink-acme-crm');
     const result = await runCli(['new', 'sink', 'acme-crm', '--dir', dir]);
     expect(result.code, result.stderr).to.equal(0);
-    expect(result.stdout).to.include(`cd ${path.relative(REPO_ROOT, dir)}`).and.include('npm install').and.include('npm test').and.include('type: callrelay-sink-acme-crm');
+    expect(result.stdout).to.include(`cd ${path.relative(REPO_ROOT, dir)}`).and.include('npm install').and.include('npm test').and.include('type: callrelay-sink-acme-crm')
+      .and.include(`npm install ${path.join(dir, 'callrelay-sink-acme-crm-0.1.0.tgz')}`);
     const manifest = manifestOf(dir);
     const cli = JSON.parse(readFileSync(path.join(REPO_ROOT, 'packages', 'cli', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     const core = cli.dependencies['@callrelay/core']!;

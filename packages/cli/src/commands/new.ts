@@ -2,16 +2,18 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CommandFailure } from '../config-file.js';
 import { EXIT } from '../exit-codes.js';
+import { shellQuote } from '../init/project.js';
 import { scaffoldNames, type ConnectorKindToScaffold } from '../new/names.js';
 import { scaffoldFiles } from '../new/scaffold.js';
+
+/** The file `npm pack` writes for version 0.1.0 (`@acme/x` -> `acme-x-0.1.0.tgz`). */
+const tarballName = (packageName: string) => `${packageName.replace(/^@/, '').replace('/', '-')}-0.1.0.tgz`;
 
 export interface NewOptions {
   dir?: string;
   package?: string;
   force?: boolean;
 }
-
-const shellQuote = (text: string) => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
 
 /**
  * `callrelay new source|sink <name>`: writes a connector package (definition, config schema,
@@ -37,7 +39,8 @@ export function newCommand(kind: ConnectorKindToScaffold) {
       'npm install',
       `npm test (builds, runs the ${kind} contract of @callrelay/testkit, checks docs/${names.type}.md)`,
       `edit src/config.ts and src/${kind === 'sink' ? 'body' : 'mapping'}.ts, then npm run docs (rewrites the generated parts of docs/${names.type}.md) and npm test`,
-      `try it: in the folder of your pipeline file, npm install ${shellQuote(dir)}, then name it in callrelay.yaml with type: ${names.packageName} (docs/${names.type}.md shows an example) and run callrelay validate callrelay.yaml`,
+      // A tarball, not the folder: a linked folder would bring its own development copy of @callrelay/core.
+      `try it: npm pack, then in the folder of your pipeline file npm install ${shellQuote(path.join(dir, tarballName(names.packageName)))}; name it in callrelay.yaml with type: ${names.packageName} (docs/${names.type}.md shows an example) and run callrelay validate callrelay.yaml`,
       'publish: npm publish (npm pack first shows what goes in)',
     ];
     const lines = [

@@ -104,7 +104,8 @@ cases:
 ${sink.type === 'slack' ? '        # text: "Missed call from ..."    the rendered message; snapshot: true keeps it in __snapshots__/ (callrelay test --update)\n' : ''}${sink.type === 'csv' ? '        # rows: [{ type: missed, from: "+1..." }]    the CSV rows, on the columns given\n' : ''}${sink.type === 'webhook' ? '        # body: { type: missed }    the JSON POSTed, on the keys given\n' : ''}`;
 }
 
-const shellQuote = (text: string) => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
+/** A word for a POSIX shell: as is when it is safe, else single-quoted. */
+export const shellQuote = (text: string) => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
 
 /** A curl line that posts the source's shortest recorded webhook with the credentials of `.env`. */
 function curlLine(source: SourceTemplate, env: Record<string, string>, url: string): string | undefined {

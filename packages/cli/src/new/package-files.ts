@@ -104,7 +104,7 @@ function readme(names: ScaffoldNames, definition: AnyConnectorDefinition): strin
     : '- `src/config.ts`: the config schema (validation, types, docs).\n- `src/mapping.ts`: a webhook body to a canonical call event.\n- `src/index.ts`: the definition: verification, parsing, signing for `callrelay replay --sign`.\n- `test/fixtures/`: recorded webhooks of whole calls.\n- `test/contract.test.ts`: the source contract of `@callrelay/testkit` over those fixtures, and the docs check.';
   return `# ${names.packageName}
 
-A [callrelay](https://github.com/callrelay/callrelay) ${names.kind}: ${definition.description}
+A [callrelay](https://github.com/callrelay/callrelay) ${names.kind}. ${definition.description}
 Reference: [docs/${names.type}.md](docs/${names.type}.md).
 
 ## Install
