@@ -138,9 +138,17 @@ export async function outcomesOf(events: readonly CallEvent[]): Promise<{ missed
   return countOutcomes(await trackCalls(events));
 }
 
-/** Checks a scenario's outcome events against the fixture: counts, one per call, flags. */
-export function expectFixtureOutcomes(fixture: WebhookFixture, outcomes: readonly CallEvent[], context: string): void {
-  expect(countOutcomes(outcomes), `${context}: missed/completed calls (the fixture's expectOutcomes)`).to.deep.equal(fixture.expectOutcomes);
+/**
+ * Checks a scenario's outcome events against the fixture: counts, one per call, flags. Given the
+ * `events` they were folded from, a mismatch lists them (type, call, direction, agent) with the rule
+ * that usually explains it.
+ */
+export function expectFixtureOutcomes(fixture: WebhookFixture, outcomes: readonly CallEvent[], context: string, events?: readonly CallEvent[]): void {
+  const folded = events
+    ? `; folded from ${events.length} event(s): ${events.map((e) => `${e.type} ${e.callId} ${e.direction}${e.agent ? ` agent ${e.agent.raw}` : ''}${e.outcome ? ` ${e.outcome}` : ''}`).join(', ')}` +
+      ' (a call is missed when it is inbound, or offered to an agent, and ends unanswered: set `direction`; see docs/calls.md)'
+    : '';
+  expect(countOutcomes(outcomes), `${context}: missed/completed calls (the fixture's expectOutcomes)${folded}`).to.deep.equal(fixture.expectOutcomes);
   const perCall = new Set(outcomes.map((e) => e.callId));
   expect(perCall.size, `${context}: one outcome per call`).to.equal(outcomes.length);
   for (const flag of fixture.expectOutcomeFlags ?? []) {
@@ -269,7 +277,7 @@ export function runSourceContract(name: string, harness: SourceContractHarness):
             if (event.type === 'unknown') expect(event.flags ?? [], `${step}: an event of type unknown must carry the flag 'unclassified'`).to.include('unclassified');
           }
         });
-        if (fixture.expectOutcomes) expectFixtureOutcomes(fixture, await trackCalls(added.flat()), `fixture case: ${fixture.name}`);
+        if (fixture.expectOutcomes) expectFixtureOutcomes(fixture, await trackCalls(added.flat()), `fixture case: ${fixture.name}`, added.flat());
       });
     }
 
@@ -304,7 +312,7 @@ export function runSourceContract(name: string, harness: SourceContractHarness):
           const events = [...fresh.events.values()];
           const order = shuffled([...events, ...events], seed);
           expectFixtureOutcomes(fixture, await trackCalls(order),
-            `shuffle case: ${fixture.name} shuffled (seed ${seed}), each event twice (the tracker orders a call's events by occurredAt: set it from the platform's time)`);
+            `shuffle case: ${fixture.name} shuffled (seed ${seed}), each event twice (the tracker orders a call's events by occurredAt: set it from the platform's time)`, events);
         }
       }
     });
