@@ -18,20 +18,23 @@ export default defineSource({
     token: sharedTokenSchema.meta({ description: 'The token Acme sends in its X-Acme-Token header.' }),
   }),
   create(config) {
+    const { value, header, queryParam } = config.token;
     return {
-      verify: (request) => verifySharedToken(request, { token: config.token.value, header: config.token.header }),
+      // Fail closed: a request without the configured token is refused (401) before parse runs.
+      verify: (request) => verifySharedToken(request, { token: value, header, queryParam }),
       parse(request): CallEventDraft[] {
+        // parseJsonBody throws badRequest (400) for a body that is not JSON; so does a body that is not an Acme event.
         const body = acmeEvent.safeParse(parseJsonBody(request));
         if (!body.success) throw badRequest(`not an Acme webhook: ${z.prettifyError(body.error)}`);
         const { callId, event, from, to, at } = body.data;
         return [{
           type: TYPES[event],
           callId,
-          direction: 'inbound',
+          direction: 'inbound', // Acme reports inbound calls only; an outbound call is never missed
           from: from ? { raw: from } : undefined,
           to: to ? { raw: to } : undefined,
-          occurredAt: at,
-          dedupeKey: `${callId}:${event}`,
+          occurredAt: at, // the platform's time: the call tracker orders a call's events by it
+          dedupeKey: `${callId}:${event}`, // Acme re-sends a webhook it got no 2xx for: store it once
           raw: body.data,
         }];
       },
