@@ -112,10 +112,12 @@ export interface SourceContractHarness {
    */
   authorize(request: ContractRequest): ContractRequest;
   /**
-   * Ways a request can fail verification, at least one (at the least: no credentials). Each must
-   * be answered 401 (`verify` returns `{ ok: false }`) and store nothing; see {@link UnauthorizedVariant}.
+   * Ways a request can fail verification. Each must be answered 401 (`verify` returns
+   * `{ ok: false }`) and store nothing; see {@link UnauthorizedVariant}. Default: one variant,
+   * `no credentials` (the request before `authorize`). A list given replaces it and must not be
+   * empty: add a wrong token, a stale timestamp, a body changed after signing.
    */
-  unauthorized: UnauthorizedVariant[];
+  unauthorized?: UnauthorizedVariant[];
   /**
    * Bodies the source cannot understand: each must be answered 400 with a reason and store
    * nothing. Default {@link DEFAULT_BAD_REQUESTS}; a list given here replaces it (spread the
@@ -125,6 +127,9 @@ export interface SourceContractHarness {
   /** Country for numbers without a country code (the source's `defaultCountry` setting, ISO 3166 alpha-2). */
   defaultCountry?: string;
 }
+
+/** The unauthorized variant a harness gets when it lists none: the request without credentials. */
+const NO_CREDENTIALS: UnauthorizedVariant = { name: 'no credentials', request: (_authorized, unsigned) => unsigned };
 
 /** Shows a request in a failure message: method, path, content type and body (shortened). */
 function describeRequest(request: { method: string; path: string; headers: Record<string, string>; body?: string }): string {
@@ -183,7 +188,8 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
  * - **shuffle**: each scenario with `expectOutcomes` and several requests, its events shuffled
  *   (seeds 1, 7, 42) and each delivered twice, still yields its outcomes (set `occurredAt` from
  *   the platform's time); skipped, with the reason in its title, when no fixture is such a scenario;
- * - **unauthorized**: each of `harness.unauthorized` is answered 401 and stores nothing;
+ * - **unauthorized**: each of `harness.unauthorized` (default: the request without credentials) is
+ *   answered 401 and stores nothing;
  * - **bad-body**: each of `harness.badRequests` (default {@link DEFAULT_BAD_REQUESTS}), with
  *   credentials, is answered 400 with a JSON `error` and stores nothing: throw `badRequest(reason)`
  *   from `parse`;
@@ -198,7 +204,10 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
  *   config: { token: { value: 's3cret', header: 'x-acme-token' } },
  *   fixtures,
  *   authorize: (request) => ({ ...request, headers: { ...request.headers, 'x-acme-token': 's3cret' } }),
- *   unauthorized: [{ name: 'no token', request: (_ok, unsigned) => unsigned }],
+ *   unauthorized: [
+ *     { name: 'no token', request: (_ok, unsigned) => unsigned },
+ *     { name: 'wrong token', request: (ok) => ({ ...ok, headers: { ...ok.headers, 'x-acme-token': 'guess' } }) },
+ *   ],
  * });
  * ```
  */
@@ -317,7 +326,7 @@ export function runSourceContract(name: string, harness: SourceContractHarness):
       }
     });
 
-    for (const variant of harness.unauthorized) {
+    for (const variant of harness.unauthorized ?? [NO_CREDENTIALS]) {
       it(`answers 401 and stores nothing: ${variant.name}`, async () => {
         const request = toRequest(harness.fixtures[0]!.requests[0]!);
         // An empty log, so that an event stored by a source that fails open cannot pass as a duplicate.
@@ -368,6 +377,6 @@ function checkHarness(name: string, harness: SourceContractHarness): void {
   const problems: string[] = [];
   if (!harness.fixtures.length) problems.push('`fixtures` is empty: give at least one recorded webhook of the platform (a WebhookFixture)');
   else if (!harness.fixtures[0]!.requests.length) problems.push(`fixture ${harness.fixtures[0]!.name} has no requests`);
-  if (!harness.unauthorized.length) problems.push('`unauthorized` is empty: give at least one request that must be refused, e.g. { name: \'no credentials\', request: (_ok, unsigned) => unsigned }');
+  if (harness.unauthorized?.length === 0) problems.push('`unauthorized` is empty: leave it out (then a request without credentials must be refused) or list the requests that must be refused, e.g. { name: \'wrong token\', request: (ok) => ({ ...ok, headers: { ...ok.headers, \'x-my-token\': \'guess\' } }) }');
   if (problems.length) throw new Error(`source contract ${name}: the harness cannot run the contract:\n- ${problems.join('\n- ')}`);
 }

@@ -26,8 +26,8 @@ const expectations: { suite: string; failing: RegExp[]; message: string[] }[] = 
   },
   {
     suite: 'source contract: fails open',
-    failing: [/answers 401 and stores nothing: no token/],
-    message: ['unauthorized case "no token"', 'and got 200', 'must be answered 401', 'return { ok: false, reason } from verify'],
+    failing: [/answers 401 and stores nothing: no credentials/],
+    message: ['unauthorized case "no credentials"', 'and got 200', 'must be answered 401', 'return { ok: false, reason } from verify'],
   },
   {
     suite: 'source contract: no direction',
@@ -52,7 +52,7 @@ const expectations: { suite: string; failing: RegExp[]; message: string[] }[] = 
   {
     suite: 'source contract: no unauthorized variant',
     failing: [/"before all" hook/],
-    message: ['`unauthorized` is empty', 'request: (_ok, unsigned) => unsigned'],
+    message: ['`unauthorized` is empty: leave it out', 'list the requests that must be refused'],
   },
   {
     suite: 'sink contract: fails every error permanently',
