@@ -102,11 +102,13 @@ export function sampleEvent(overrides: Partial<CallEvent> = {}): CallEvent {
  * starts with the case's name and says what the destination did, what the sink answered and what
  * to change:
  * - **deliver**: a delivery to a working destination is `delivered` and `received()` grows by one;
- * - **retryable**: with the destination failing retryably (HTTP 503), `deliver` asks for a retry
- *   with a reason and nothing is received; the same delivery (attempt 2) succeeds once it recovers;
- * - **permanent**: with the destination failing permanently (HTTP 410), `deliver` is `failed` with
- *   a reason (the engine dead-letters it at once);
- * - **retry-after**: with `Retry-After: 7` (HTTP 429), a retry with `retryAfterMs` of at least 7000;
+ * - **retryable**: with the destination failing retryably (a `WebhookReceiver` answers 503),
+ *   `deliver` asks for a retry with a reason and nothing is received; the same delivery (attempt 2)
+ *   succeeds once it recovers;
+ * - **permanent**: with the destination failing permanently (a `WebhookReceiver` answers 410),
+ *   `deliver` is `failed` with a reason (the engine dead-letters it at once);
+ * - **retry-after**: with `Retry-After: 7` (a `WebhookReceiver` answers 429), a retry with
+ *   `retryAfterMs` of at least 7000;
  * - **aborted**: an attempt whose `signal` is already aborted settles as a retry within 5 s without
  *   reaching the destination (pass `signal` to `fetch`);
  * - **batch** (sinks with `deliverBatch`, else skipped): five events, one `delivered` outcome each;
@@ -176,7 +178,7 @@ export function runSinkContract(name: string, harness: SinkContractHarness): voi
       const event = newEvent();
       const first = context();
       const outcome = await deliver(event, first);
-      expect(outcome.status, `retryable case: the destination fails in a way that may pass later (behaviour 'retryable', HTTP 503) and deliver settled as ${show(outcome)}; ${fix('retry', 'retryable')}`).to.equal('retry');
+      expect(outcome.status, `retryable case: the destination fails in a way that may pass later (behaviour 'retryable'; a WebhookReceiver answers 503) and deliver settled as ${show(outcome)}; ${fix('retry', 'retryable')}`).to.equal('retry');
       expect(reasonOf(outcome), 'retryable case: the retry must name its reason (shown in logs and dead letters)').to.not.equal('');
       expect(await harness.received(), 'retryable case: nothing may reach the destination while it fails').to.equal(before);
 
@@ -191,7 +193,7 @@ export function runSinkContract(name: string, harness: SinkContractHarness): voi
       await harness.setBehaviour('permanent');
       const before = await harness.received();
       const outcome = await deliver(newEvent(), context());
-      expect(outcome.status, `permanent case: the destination refuses in a way retrying cannot fix (behaviour 'permanent', HTTP 410) and deliver settled as ${show(outcome)}; ${fix('failed', 'permanent')}`).to.equal('failed');
+      expect(outcome.status, `permanent case: the destination refuses in a way retrying cannot fix (behaviour 'permanent'; a WebhookReceiver answers 410) and deliver settled as ${show(outcome)}; ${fix('failed', 'permanent')}`).to.equal('failed');
       expect(reasonOf(outcome), 'permanent case: the dead letter must name its reason').to.not.equal('');
       expect(await harness.received(), 'permanent case: nothing may reach the destination').to.equal(before);
     });
@@ -200,7 +202,7 @@ export function runSinkContract(name: string, harness: SinkContractHarness): voi
       skipUnless(this, 'retryAfter');
       await harness.setBehaviour({ retryAfterSec: 7 });
       const outcome = await deliver(newEvent(), context());
-      const what = `retry-after case: the destination answered HTTP 429 with Retry-After: 7 and deliver settled as ${show(outcome)}`;
+      const what = `retry-after case: the destination refused with Retry-After: 7 (behaviour { retryAfterSec: 7 }; a WebhookReceiver answers 429) and deliver settled as ${show(outcome)}`;
       expect(outcome.status, `${what}; ${fix('retry', 'retryAfter')}`).to.equal('retry');
       expect(outcome.status === 'retry' ? outcome.retryAfterMs : undefined,
         `${what}; the retry must carry retryAfterMs >= 7000: pass the Retry-After header to outcomeForHttpStatus, or set retryAfterMs from parseRetryAfter`).to.be.at.least(7000);
