@@ -4,7 +4,8 @@
  * the core's own sections in docs/configuration.md from the core's schema (between
  * `<!-- config-reference:<section>:start -->` and `<!-- config-reference:<section>:end -->`), and the
  * truth table of docs/calls.md from the tagged fixtures of @callrelay/fixtures (between
- * `<!-- truth-table:start -->` and `<!-- truth-table:end -->`).
+ * `<!-- truth-table:start -->` and `<!-- truth-table:end -->`), and the code blocks marked
+ * `<!-- file: <path> -->` from those files (scripts/docs-code-blocks.ts).
  *   npm run docs            # rewrite
  *   npm run docs -- --check # exit 1 when a page is out of date (run by the test suite)
  */
@@ -14,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { configReferenceMarkdown, coreSectionReferenceMarkdown, type CoreConfigSection } from '@callrelay/core/host';
 import { loadFixtures, truthTableMarkdown } from '@callrelay/fixtures';
 import { bundledRegistry } from '@callrelay/cli';
+import { outdatedCodeBlocks } from './docs-code-blocks.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const START = '<!-- config-reference:start -->';
@@ -47,6 +49,8 @@ export async function outdatedPages(write: boolean): Promise<string[]> {
     path.join(root, 'docs', 'calls.md'), '<!-- truth-table:start -->', '<!-- truth-table:end -->',
     truthTableMarkdown(loadFixtures().filter((f) => f.truthTable)), write,
   ));
+  // Code blocks marked `<!-- file: path -->` show that file of the repository (scripts/docs-code-blocks.ts).
+  problems.push(...outdatedCodeBlocks(root, write));
   return problems;
 }
 

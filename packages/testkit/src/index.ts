@@ -19,3 +19,4 @@ export * from './store-contract.js';
 export * from './emulators/slack.js';
 export * from './emulators/hubspot.js';
 export * from './receiver.js';
+export * from './receiver-harness.js';
