@@ -104,7 +104,8 @@ function partyText(party: Party | undefined, unknown: string): { markdown: strin
 function agentText(agent: Party | undefined): string | undefined {
   if (!agent) return undefined;
   const id = agent.extension ?? displayNumber(agent);
-  const label = agent.name && id && agent.name !== id ? `${agent.name} (${id})` : agent.name ?? id;
+  if (agent.name && id && agent.name !== id) return `${escapeMarkdown(agent.name)} (${escapeMarkdown(id)})`;
+  const label = agent.name ?? id;
   return label ? escapeMarkdown(label) : undefined;
 }
 

@@ -20,8 +20,9 @@ export function escapeMarkdown(value: string, max = 200): string {
   let text = plainText(value);
   if (text.length > max) text = `${text.slice(0, max - 1)}…`;
   text = text.replace(INLINE_SYNTAX, (c) => `\\${c}`);
-  // What starts a block only at the start of a line: `- item`, `+ item`, `1. item`, `> quote`, `= heading` (escaped above when inline).
-  return text.replace(/^([-+=])/, '\\$1').replace(/^(\d+)([.)])/, '$1\\$2');
+  // What starts a block only at the start of a line and before a space: `- item`, `+ item`, `1. item`
+  // (`#` and `>` are escaped above wherever they are; `+1 212...` is a number, left as is).
+  return text.replace(/^([-+])(?=\s)/, '\\$1').replace(/^(\d+)([.)])(?=\s)/, '$1\\$2');
 }
 
 /** A value from a webhook as plain text (for `fallbackText`, which Teams does not render). */
