@@ -52,6 +52,19 @@ describe('discovery of installed connector packages', () => {
     expect(await registry.resolve('sink', 'callrelay-sink-near', project)).to.equal(ours[1]!.definition);
   });
 
+  it('a config may name an installed package whose name has no callrelay- prefix: resolve finds it by discovery', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'callrelay-discovery-name-'));
+    try {
+      install(dir, 'teams-alerts', plugin);
+      const registry = new ConnectorRegistry();
+      expect((await registry.resolve('sink', 'teams-alerts', dir)).type).to.equal('x');
+      const wrongKind = await registry.resolve('source', 'teams-alerts', dir).then(() => undefined, (err: Error & { code?: string }) => err);
+      expect(wrongKind?.code).to.equal('CONNECTOR_KIND_MISMATCH');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a package that is no connector is refused with its error, without hiding the others', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'callrelay-discovery-bad-'));
     try {

@@ -51,6 +51,8 @@ export interface DiscoveryResult {
  */
 export class ConnectorRegistry {
   private readonly byKey = new Map<string, RegisteredConnector>();
+  /** One discovery per folder: a config with several unknown types scans node_modules once. */
+  private readonly discoveries = new Map<string, Promise<DiscoveryResult>>();
 
   register(...definitions: AnyConnectorDefinition[]): this {
     for (const definition of definitions) {
@@ -79,9 +81,19 @@ export class ConnectorRegistry {
    * ({@link findPluginPackages}: keyword `callrelay-plugin`, `node_modules` up to the root) and
    * registers each under its package name. One that fails to load, or whose plugin API range
    * excludes this host, is returned in `refused` with its error instead of throwing: it must not
-   * hide the others.
+   * hide the others. Repeated calls for a folder return the first result.
    */
-  async discover(baseDir = process.cwd()): Promise<DiscoveryResult> {
+  discover(baseDir = process.cwd()): Promise<DiscoveryResult> {
+    const dir = path.resolve(baseDir);
+    let discovery = this.discoveries.get(dir);
+    if (!discovery) {
+      discovery = this.discoverIn(dir);
+      this.discoveries.set(dir, discovery);
+    }
+    return discovery;
+  }
+
+  private async discoverIn(baseDir: string): Promise<DiscoveryResult> {
     const result: DiscoveryResult = { loaded: [], refused: [] };
     for (const installed of await findPluginPackages(baseDir)) {
       const known = this.connectors().find((c) => c.package?.name === installed.name);
@@ -120,8 +132,14 @@ export class ConnectorRegistry {
       if (otherKind) {
         throw new CallrelayError('CONNECTOR_KIND_MISMATCH', `connector "${type}" is a ${otherKind.definition.kind}, not a ${kind}`, { details: { type, kind } });
       }
-      // Only on this error path: list the installed packages as well, so the message names them.
+      // Only on this path: an installed package with an unprefixed name (`teams-alerts`) is found
+      // here, and the error lists the installed packages as well.
       await this.discover(baseDir);
+      const discovered = this.connectors().find((c) => c.configType === type);
+      if (discovered?.definition.kind === kind) return discovered.definition as DefinitionOf<K>;
+      if (discovered) {
+        throw new CallrelayError('CONNECTOR_KIND_MISMATCH', `package ${type} exports a ${discovered.definition.kind} connector, not a ${kind}`, { details: { type, kind } });
+      }
       const packaged = this.connectors(kind).find((c) => c.package && c.definition.type === type);
       if (packaged) {
         throw new CallrelayError(
