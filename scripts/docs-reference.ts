@@ -16,6 +16,7 @@ import { configReferenceMarkdown, coreSectionReferenceMarkdown, type CoreConfigS
 import { loadFixtures, truthTableMarkdown } from '@callrelay/fixtures';
 import { bundledRegistry } from '@callrelay/cli';
 import { outdatedCodeBlocks } from './docs-code-blocks.js';
+import teamsSink from '../examples/teams-sink/src/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const START = '<!-- config-reference:start -->';
@@ -39,6 +40,8 @@ export async function outdatedPages(write: boolean): Promise<string[]> {
       else problems.push(`docs/connectors/${definition.type}.md: config reference out of date (run npm run docs)`);
     }
   }
+  // The third-party example documents itself the same way, from its own schema.
+  problems.push(...replaceBetween(path.join(root, 'examples', 'teams-sink', 'README.md'), START, END, configReferenceMarkdown(teamsSink), write));
   for (const section of CORE_SECTIONS) {
     problems.push(...replaceBetween(
       path.join(root, 'docs', 'configuration.md'), `<!-- config-reference:${section}:start -->`, `<!-- config-reference:${section}:end -->`,
