@@ -3,7 +3,7 @@
 module.exports = {
   'node-option': ['conditions=callrelay-source', 'import=tsx'],
   // `npx mocha some/file.test.ts` runs only what is named; plain `mocha` runs everything.
-  spec: process.argv.slice(2).some((arg) => /\.test\.ts$/.test(arg)) ? [] : ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+  spec: process.argv.slice(2).some((arg) => /\.test\.ts$/.test(arg)) ? [] : ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'],
   timeout: 30000,
   reporter: process.env.MOCHA_REPORTER || './test/support/count-reporter.cjs',
   exit: true,

@@ -4,7 +4,8 @@
  * the core's own sections in docs/configuration.md from the core's schema (between
  * `<!-- config-reference:<section>:start -->` and `<!-- config-reference:<section>:end -->`), and the
  * truth table of docs/calls.md from the tagged fixtures of @callrelay/fixtures (between
- * `<!-- truth-table:start -->` and `<!-- truth-table:end -->`).
+ * `<!-- truth-table:start -->` and `<!-- truth-table:end -->`), and the code blocks marked
+ * `<!-- file: <path> -->` from those files (scripts/docs-code-blocks.ts).
  *   npm run docs            # rewrite
  *   npm run docs -- --check # exit 1 when a page is out of date (run by the test suite)
  */
@@ -16,6 +17,8 @@ import {
 } from '@callrelay/core/host';
 import { loadFixtures, truthTableMarkdown } from '@callrelay/fixtures';
 import { bundledRegistry } from '@callrelay/cli';
+import { outdatedCodeBlocks } from './docs-code-blocks.js';
+import teamsSink from '../examples/teams-sink/src/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The core's sections whose tables docs/configuration.md shows. */
@@ -29,6 +32,8 @@ export async function outdatedPages(write: boolean): Promise<string[]> {
     if (!existsSync(page)) { problems.push(`${definition.kind} ${definition.type}: no page docs/connectors/${definition.type}.md`); continue; }
     problems.push(...replaceBetween(page, CONFIG_REFERENCE_MARKERS.start, CONFIG_REFERENCE_MARKERS.end, configReferenceMarkdown(definition), write));
   }
+  // The third-party example documents itself the same way, from its own schema.
+  problems.push(...replaceBetween(path.join(root, 'examples', 'teams-sink', 'README.md'), CONFIG_REFERENCE_MARKERS.start, CONFIG_REFERENCE_MARKERS.end, configReferenceMarkdown(teamsSink), write));
   for (const section of CORE_SECTIONS) {
     problems.push(...replaceBetween(
       path.join(root, 'docs', 'configuration.md'), `<!-- config-reference:${section}:start -->`, `<!-- config-reference:${section}:end -->`,
@@ -39,6 +44,8 @@ export async function outdatedPages(write: boolean): Promise<string[]> {
     path.join(root, 'docs', 'calls.md'), '<!-- truth-table:start -->', '<!-- truth-table:end -->',
     truthTableMarkdown(loadFixtures().filter((f) => f.truthTable)), write,
   ));
+  // Code blocks marked `<!-- file: path -->` show that file of the repository (scripts/docs-code-blocks.ts).
+  problems.push(...outdatedCodeBlocks(root, write));
   return problems;
 }
 

@@ -1,23 +1,24 @@
 import { describe, it, after } from 'mocha';
 import { expect } from 'chai';
-import { type Delivery, type WorkQueue } from '@callrelay/core';
+import { type Delivery, type Store, type WorkQueue } from '@callrelay/core';
 import { DigestWorker, createLogger, digestQueueName, type HeldDelivery } from '@callrelay/core/host';
 import { SqliteStore } from '@callrelay/store-sqlite';
+import { NatsStore } from '@callrelay/bus-nats';
 import { eventually } from '../support/callrelay-process.js';
 import { FakeClock, missedCall, tempDb } from './in-process.js';
+import { NATS_URL, describeWithNats, destroyPrefix, uniquePrefix } from '../support/nats.js';
 
 /**
  * A digest is queued to the sink before its held calls are acknowledged. A crash between the two
  * (here: the worker failing right after the enqueue) hands the calls out again; the rebuilt digest
- * has the same id, which the sink's queue already holds: one digest, not two.
+ * has the same id, which the sink's queue already holds: one digest, not two. On both stores.
  */
-describe('digests: a crash between queuing the digest and acknowledging its calls', function () {
-  this.timeout(30_000);
-  const stores: SqliteStore[] = [];
+function digestCrashCase(open: () => Promise<Store>): void {
+  const stores: Store[] = [];
   after(async () => { for (const store of stores) await store.close(); });
 
   it('delivers one digest with every held call', async () => {
-    const store = await SqliteStore.open({ path: tempDb('digest-crash'), pollIntervalMs: 20 });
+    const store = await open();
     stores.push(store);
     const held = store.deliveries(digestQueueName('night', 'support')) as unknown as WorkQueue<HeldDelivery>;
     const opening = '2026-03-03T07:30:00.000Z';
@@ -48,4 +49,17 @@ describe('digests: a crash between queuing the digest and acknowledging its call
     expect(delivery.event.digest?.events.map((e) => e.callId)).to.deep.equal(['a', 'b', 'c']);
     expect(lease!.id).to.match(/^night\/support\/digest\/2026-03-03T07:30:00.000Z\//);
   });
+}
+
+describe('digests: a crash between queuing the digest and acknowledging its calls (SQLite)', function () {
+  this.timeout(30_000);
+  digestCrashCase(() => SqliteStore.open({ path: tempDb('digest-crash'), pollIntervalMs: 20 }));
+});
+
+describeWithNats('digests: a crash between queuing the digest and acknowledging its calls (NATS)', function () {
+  this.timeout(30_000);
+  const prefix = uniquePrefix('digest');
+  digestCrashCase(() => NatsStore.open({ servers: [NATS_URL], prefix }));
+  // After the case's own hook has closed the store.
+  after(() => destroyPrefix(prefix));
 });

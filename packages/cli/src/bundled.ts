@@ -1,5 +1,5 @@
 import { errorMessage, type AnyConnectorDefinition } from '@callrelay/core';
-import { ConnectorRegistry, registerBuiltins } from '@callrelay/core/host';
+import { ConnectorRegistry, registerBuiltins, type RefusedPackage } from '@callrelay/core/host';
 
 /** The connector packages that ship with the callrelay command. */
 export const BUNDLED_PACKAGES = [
@@ -34,4 +34,14 @@ export async function bundledRegistry(warn: (message: string) => void = (m) => p
   }));
   for (const definitions of loaded) if (definitions) registry.register(...definitions);
   return registry;
+}
+
+/**
+ * The bundled registry plus the connector packages installed where `dir` resolves packages (each
+ * under its package name, see `ConnectorRegistry.discover`), and those that were refused.
+ */
+export async function installedRegistry(dir: string, warn?: (message: string) => void): Promise<{ registry: ConnectorRegistry; refused: RefusedPackage[] }> {
+  const registry = await bundledRegistry(warn);
+  const { refused } = await registry.discover(dir);
+  return { registry, refused };
 }

@@ -54,9 +54,13 @@ export function buildProgram(): Command {
     .description('run pipeline tests: recorded webhooks in, sinks replaced by recorders, a fake clock; exits 1 when an expectation fails')
     .action(testCommand);
   program.command('schema').description('print the JSON Schema of pipeline files (all installed connectors)')
-    .option('--out <file>', 'write to a file instead of stdout').action(schemaCommand);
-  program.command('connectors').argument('[type]', 'show the config reference of one connector').description('list installed connectors')
-    .option('--json', 'machine-readable output').action(connectorsCommand);
+    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--dir <folder>', 'where to look for installed connector packages (its node_modules and those above it); default: the current folder')
+    .action(schemaCommand);
+  program.command('connectors').argument('[type]', 'show the config reference of one connector (short type or package name)').description('list installed connectors: bundled, and third-party packages found in node_modules')
+    .option('--json', 'machine-readable output')
+    .option('--dir <folder>', 'where to look for installed connector packages (its node_modules and those above it); default: the current folder')
+    .action(connectorsCommand);
 
   const dlq = program.command('dlq').description('dead letters: deliveries that failed permanently or ran out of attempts');
   dlq.command('list').argument('<config>').option('--sink <id>', 'only this sink').option('--limit <n>').option('--json')

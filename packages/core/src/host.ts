@@ -13,7 +13,10 @@ import 'reflect-metadata';
 // Runtime and plugin host.
 export { Runtime, type RuntimeOptions } from './runtime/runtime.js';
 export { PluginHost, attributed, ConnectorStartError, CONNECTOR_START_FAILED, type HostServices } from './plugin/host.js';
-export { ConnectorRegistry, isPackageName, supportedRange } from './plugin/registry.js';
+export {
+  ConnectorRegistry, isPackageName, supportedRange, type RegisteredConnector, type RefusedPackage, type DiscoveryResult,
+} from './plugin/registry.js';
+export { findPluginPackages, PLUGIN_KEYWORD, type InstalledPluginPackage } from './plugin/discovery.js';
 export { MemoryStore, MemoryWorkQueue, MemoryKeyValueStore } from './store/memory-store.js';
 export { TOKENS } from './plugin/tokens.js';
 export { registerBuiltins, consoleSink, describeEvent, mapTransform, templateTransform } from './builtins/index.js';

@@ -19,4 +19,5 @@ export * from './store-contract.js';
 export * from './emulators/slack.js';
 export * from './emulators/hubspot.js';
 export * from './receiver.js';
+export * from './receiver-harness.js';
 export * from './connector-page.js';

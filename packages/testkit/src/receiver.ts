@@ -37,7 +37,8 @@ export interface WebhookReceiverOptions {
 /**
  * A loopback HTTP endpoint that stands in for the destination of an HTTP sink in tests: it answers
  * each request the way the current {@link DestinationBehaviour} says (the behaviours of
- * {@link runSinkContract}) and records every request. A sink's contract test needs little else:
+ * {@link runSinkContract}) and records every request. `receiverSinkHarness` wires one into a sink's
+ * contract test; by hand it reads:
  *
  * ```ts
  * const receiver = new WebhookReceiver();

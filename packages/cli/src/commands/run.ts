@@ -3,7 +3,7 @@ import {
   ConfigError, Runtime, createLogger, createRedactor, formatIssue, loadConfig,
   type ConnectorRegistry, type ResolvedConfig, type ResolvedSource,
 } from '@callrelay/core/host';
-import { loadFixtures } from '@callrelay/fixtures';
+import { sampleFixture } from '@callrelay/fixtures';
 import { bundledRegistry } from '../bundled.js';
 import { CommandFailure, loadConfigOrFail } from '../config-file.js';
 import { EXIT } from '../exit-codes.js';
@@ -13,26 +13,18 @@ import { configArgument, sampleCommand, type SampleRequest } from '../start-bann
 import { outgoingRequest } from './replay.js';
 
 /**
- * The recorded sample to show for a source: the shortest body its platform sent (the friendliest
- * first try), or undefined when no recording of that platform ships with callrelay.
+ * The recorded sample to show for a source (see `sampleFixture`), or undefined when no recording of
+ * its platform ships with callrelay.
  */
-function malformed(request: { contentType?: string; body?: string }): boolean {
-  if (!request.contentType?.includes('json')) return false;
-  try { JSON.parse(request.body ?? ''); return false; } catch { return true; }
-}
-
 function sampleRequest(source: ResolvedSource): SampleRequest | undefined {
-  let fixture;
+  let sample;
   try {
-    fixture = loadFixtures(source.definition.platform ?? source.definition.type)
-      .filter((f) => f.requests[0]?.method !== 'GET' && f.requests[0]?.body)
-      // Well-formed bodies first: a recording of a platform's malformed JSON is a poor first try.
-      .sort((a, b) => Number(malformed(a.requests[0]!)) - Number(malformed(b.requests[0]!)) || a.requests[0]!.body!.length - b.requests[0]!.body!.length)[0];
+    sample = sampleFixture(source.definition.platform ?? source.definition.type);
   } catch {
     return undefined;
   }
-  if (!fixture) return undefined;
-  return { fixtureName: fixture.name, request: outgoingRequest(fixture.requests[0]!, new URL(`http://127.0.0.1${source.route}`), {}) };
+  if (!sample) return undefined;
+  return { fixtureName: sample.fixture.name, request: outgoingRequest(sample.request, new URL(`http://127.0.0.1${source.route}`), {}) };
 }
 
 /**

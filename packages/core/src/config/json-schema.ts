@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ConnectorRegistry } from '../plugin/registry.js';
-import type { AnyConnectorDefinition, ConnectorKind } from '../plugin/define.js';
+import type { ConnectorRegistry, RegisteredConnector } from '../plugin/registry.js';
+import type { ConnectorKind } from '../plugin/define.js';
 import { rootSchema, sinkBaseShape, sourceBaseShape, storeBaseShape } from './schema.js';
 import { WHEN_SCHEMA_REF, whenJsonSchema } from './when-json-schema.js';
 import { filterStepConfig, routeStepConfig } from '../pipeline/core-steps.js';
@@ -10,11 +10,14 @@ type JsonObjectSchema = JsonSchema & { properties: Record<string, JsonSchema> };
 
 const toJson = (schema: z.ZodType): JsonSchema => strip(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema);
 
-/** One connector's config as JSON Schema: its own keys plus the base keys, `type` fixed. */
-function connectorSchema(definition: AnyConnectorDefinition, base: z.ZodRawShape): JsonSchema {
+/**
+ * One connector's config as JSON Schema: its own keys plus the base keys, `type` fixed to what a
+ * config names it by (the short type, or the package name of an installed package).
+ */
+function connectorSchema({ configType, definition }: RegisteredConnector, base: z.ZodRawShape): JsonSchema {
   const { type: _type, ...rest } = base;
-  return toJson(z.object({ ...rest, ...definition.config.shape, type: z.literal(definition.type) }).strict()
-    .meta({ title: `${definition.kind} ${definition.type}`, description: definition.description }));
+  return toJson(z.object({ ...rest, ...definition.config.shape, type: z.literal(configType) }).strict()
+    .meta({ title: `${definition.kind} ${configType}`, description: definition.description }));
 }
 
 function strip(schema: JsonSchema): JsonSchema {
@@ -34,7 +37,7 @@ function strip(schema: JsonSchema): JsonSchema {
  */
 export function configJsonSchema(registry: ConnectorRegistry): JsonSchema {
   const connectors = (kind: ConnectorKind, base: z.ZodRawShape): JsonSchema => {
-    const variants = registry.list(kind).map((definition) => connectorSchema(definition, base));
+    const variants = registry.connectors(kind).map((connector) => connectorSchema(connector, base));
     return variants.length ? { anyOf: variants } : { type: 'object' };
   };
   const root = toJson(rootSchema) as JsonObjectSchema;

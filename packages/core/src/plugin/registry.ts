@@ -2,7 +2,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import semver from 'semver';
-import { CallrelayError } from '../errors.js';
+import { CallrelayError, errorMessage } from '../errors.js';
+import { findPluginPackages } from './discovery.js';
 import { PLUGIN_API_VERSION, type AnyConnectorDefinition, type ConnectorKind, type SourceDefinition, type SinkDefinition, type TransformDefinition, type StoreDefinition } from './define.js';
 
 /** The definition type of a connector kind. */
@@ -13,28 +14,110 @@ export function isPackageName(type: string): boolean {
   return type.startsWith('@') || type.includes('/') || type.startsWith('callrelay-');
 }
 
+/** A connector the registry knows, under the name a config uses for it. */
+export interface RegisteredConnector {
+  /**
+   * What a config's `type` says to use it: the short type of a registered (bundled) connector
+   * (`slack`), the package name of one loaded from npm (`callrelay-sink-teams`).
+   */
+  configType: string;
+  definition: AnyConnectorDefinition;
+  /** The npm package it was loaded from by name; unset for registered connectors. */
+  package?: { name: string; version?: string };
+}
+
+/** An installed connector package that could not be used: it failed to load or was refused. */
+export interface RefusedPackage {
+  name: string;
+  version?: string;
+  /** The folder it is installed in. */
+  dir: string;
+  /** Why: a `CONNECTOR_*` code (`CONNECTOR_API_MISMATCH`, `CONNECTOR_LOAD_FAILED`...) and its message. */
+  error: { code: string; message: string };
+}
+
+/** What {@link ConnectorRegistry.discover} found. */
+export interface DiscoveryResult {
+  /** Installed packages now registered under their package name. */
+  loaded: RegisteredConnector[];
+  /** Installed packages that could not be registered, each with its error. */
+  refused: RefusedPackage[];
+}
+
 /**
  * The connectors a host knows: the bundled ones registered up front by short type, and npm
- * packages loaded on demand when a config names them.
+ * packages, registered under their package name when a config names them or when
+ * {@link ConnectorRegistry.discover} finds them installed.
  */
 export class ConnectorRegistry {
-  private readonly byKey = new Map<string, AnyConnectorDefinition>();
+  private readonly byKey = new Map<string, RegisteredConnector>();
+  /** One discovery per folder: a config with several unknown types scans node_modules once. */
+  private readonly discoveries = new Map<string, Promise<DiscoveryResult>>();
 
   register(...definitions: AnyConnectorDefinition[]): this {
     for (const definition of definitions) {
       checkDefinition(definition, definition.type);
-      this.byKey.set(`${definition.kind}:${definition.type}`, definition);
+      this.byKey.set(`${definition.kind}:${definition.type}`, { configType: definition.type, definition });
     }
     return this;
   }
 
   list(kind?: ConnectorKind): AnyConnectorDefinition[] {
-    return [...this.byKey.values()].filter((d) => !kind || d.kind === kind);
+    return this.connectors(kind).map((c) => c.definition);
   }
 
-  /** Short types installed for a kind, for error messages. */
+  /** The connectors known for a kind (or all), each with the `type` a config names it by. */
+  connectors(kind?: ConnectorKind): RegisteredConnector[] {
+    return [...this.byKey.values()].filter((c) => !kind || c.definition.kind === kind);
+  }
+
+  /** Config types installed for a kind (short types and package names), for error messages. */
   installedTypes(kind: ConnectorKind): string[] {
-    return this.list(kind).map((d) => d.type).sort();
+    return this.connectors(kind).map((c) => c.configType).sort();
+  }
+
+  /**
+   * Finds the connector packages installed where `baseDir` resolves packages
+   * ({@link findPluginPackages}: keyword `callrelay-plugin`, `node_modules` up to the root) and
+   * registers each under its package name. One that fails to load, or whose plugin API range
+   * excludes this host, is returned in `refused` with its error instead of throwing: it must not
+   * hide the others. Repeated calls for a folder return the first result.
+   */
+  discover(baseDir = process.cwd()): Promise<DiscoveryResult> {
+    const dir = path.resolve(baseDir);
+    let discovery = this.discoveries.get(dir);
+    if (!discovery) {
+      discovery = this.discoverIn(dir);
+      this.discoveries.set(dir, discovery);
+    }
+    return discovery;
+  }
+
+  private async discoverIn(baseDir: string): Promise<DiscoveryResult> {
+    const result: DiscoveryResult = { loaded: [], refused: [] };
+    for (const installed of await findPluginPackages(baseDir)) {
+      const known = this.connectors().find((c) => c.package?.name === installed.name);
+      if (known) {
+        // Loaded earlier because a config named it: now its version is known too.
+        if (installed.version) known.package = { name: installed.name, version: installed.version };
+        result.loaded.push(known);
+        continue;
+      }
+      try {
+        const definition = await loadPackage(installed.name, baseDir);
+        checkDefinition(definition, installed.name);
+        const entry: RegisteredConnector = { configType: installed.name, definition, package: { name: installed.name, ...(installed.version ? { version: installed.version } : {}) } };
+        this.byKey.set(`${definition.kind}:${installed.name}`, entry);
+        result.loaded.push(entry);
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        result.refused.push({
+          name: installed.name, dir: installed.dir, ...(installed.version ? { version: installed.version } : {}),
+          error: { code: typeof code === 'string' ? code : 'CONNECTOR_LOAD_FAILED', message: errorMessage(err) },
+        });
+      }
+    }
+    return result;
   }
 
   /**
@@ -43,11 +126,27 @@ export class ConnectorRegistry {
    */
   async resolve<K extends ConnectorKind>(kind: K, type: string, baseDir = process.cwd()): Promise<DefinitionOf<K>> {
     const known = this.byKey.get(`${kind}:${type}`);
-    if (known) return known as DefinitionOf<K>;
+    if (known) return known.definition as DefinitionOf<K>;
     if (!isPackageName(type)) {
-      const otherKind = this.list().find((d) => d.type === type);
+      const otherKind = this.connectors().find((c) => c.configType === type);
       if (otherKind) {
-        throw new CallrelayError('CONNECTOR_KIND_MISMATCH', `connector "${type}" is a ${otherKind.kind}, not a ${kind}`, { details: { type, kind } });
+        throw new CallrelayError('CONNECTOR_KIND_MISMATCH', `connector "${type}" is a ${otherKind.definition.kind}, not a ${kind}`, { details: { type, kind } });
+      }
+      // Only on this path: an installed package with an unprefixed name (`teams-alerts`) is found
+      // here, and the error lists the installed packages as well.
+      await this.discover(baseDir);
+      const discovered = this.connectors().find((c) => c.configType === type);
+      if (discovered?.definition.kind === kind) return discovered.definition as DefinitionOf<K>;
+      if (discovered) {
+        throw new CallrelayError('CONNECTOR_KIND_MISMATCH', `package ${type} exports a ${discovered.definition.kind} connector, not a ${kind}`, { details: { type, kind } });
+      }
+      const packaged = this.connectors(kind).find((c) => c.package && c.definition.type === type);
+      if (packaged) {
+        throw new CallrelayError(
+          'CONNECTOR_NOT_FOUND',
+          `unknown ${kind} type "${type}"; the installed package ${packaged.configType} provides a ${kind} "${type}": write type: ${packaged.configType}`,
+          { details: { type, kind, installed: this.installedTypes(kind) } },
+        );
       }
       const installed = this.installedTypes(kind);
       throw new CallrelayError(
@@ -62,7 +161,7 @@ export class ConnectorRegistry {
     if (definition.kind !== kind) {
       throw new CallrelayError('CONNECTOR_KIND_MISMATCH', `package ${type} exports a ${definition.kind} connector, not a ${kind}`, { details: { type, kind } });
     }
-    this.byKey.set(`${kind}:${type}`, definition);
+    this.byKey.set(`${kind}:${type}`, { configType: type, definition, package: { name: type } });
     return definition as DefinitionOf<K>;
   }
 }
