@@ -10,7 +10,7 @@ import { docSteps } from './doc-steps.js';
 /**
  * Issue 13 items 1 and 2, as a new user meets callrelay: every workspace package packed with
  * `npm pack`, installed from those tarballs into an empty folder outside the repository, then
- * `npx callrelay init`, `validate`, `run`, a webhook in and a row out; an outside plugin built
+ * `npx callrelay init`, `validate`, `run`, a webhook in and a row out; the Teams example plugin built
  * with tsc against the tarballs passes the testkit's sink contract; and the CLI's production
  * install holds no test framework and no SaaS SDK it does not use. Issue 14 items 1 and 8: the
  * packages `callrelay new sink|source demo` writes build and pass their own tests against the
@@ -50,6 +50,8 @@ describe('installing from packed tarballs (npm pack, an empty folder outside the
   const plugin = path.join(root, 'callrelay-sink-teams');
   /** `@callrelay/x` -> `file:<tarball>`. */
   const packed: Record<string, string> = {};
+  /** The example plugins of examples/ (workspaces too, not callrelay's own packages) -> `file:<tarball>`. */
+  const packedExamples: Record<string, string> = {};
   const packedFiles: Record<string, string[]> = {};
   let node: ReturnType<typeof spawn> | undefined;
   /**
@@ -63,7 +65,7 @@ describe('installing from packed tarballs (npm pack, an empty folder outside the
     mkdirSync(tarballs);
     const pack = await ok('npm', ['pack', '--workspaces', '--json', '--pack-destination', tarballs], { cwd: REPO_ROOT });
     for (const entry of JSON.parse(pack.stdout) as { name: string; filename: string; files: { path: string }[] }[]) {
-      packed[entry.name] = `file:${path.join(tarballs, entry.filename)}`;
+      (entry.name.startsWith('@callrelay/') ? packed : packedExamples)[entry.name] = `file:${path.join(tarballs, entry.filename)}`;
       packedFiles[entry.name] = entry.files.map((f) => f.path);
     }
     writeFileSync(useTarballs, `import { readFileSync, writeFileSync } from 'node:fs';
@@ -88,7 +90,7 @@ writeFileSync('package.json', JSON.stringify(manifest, null, 2) + '\\n');
 
   it('packs every workspace package with its built code, README and LICENSE, and no sources', () => {
     const workspaces = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces;
-    expect(Object.keys(packed)).to.have.length(workspaces.length);
+    expect(Object.keys(packedFiles)).to.have.length(workspaces.length);
     for (const [name, files] of Object.entries(packedFiles)) {
       expect(files, name).to.include.members(['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']);
       expect(files.filter((f) => f.startsWith('src/') || f.endsWith('.tsbuildinfo')), `${name} ships no sources`).to.deep.equal([]);
@@ -205,15 +207,32 @@ writeFileSync('package.json', JSON.stringify(manifest, null, 2) + '\\n');
       }
       expect(readFileSync(path.join(work, 'callrelay-sink-acme', 'docs', 'acme.md'), 'utf8'), 'the edit reached the page').to.include('`channel`');
     });
+
+    it('the Teams plugin installed from its tarball: discovered by connectors and schema, its pipeline valid and its pipeline test passing', async () => {
+      await ok('npm', [...INSTALL, '--ignore-scripts', packedExamples['callrelay-sink-teams']!], { cwd: app });
+      const listing = await ok('npx', ['callrelay', 'connectors'], { cwd: app });
+      expect(listing.stdout).to.match(/^sink\s+callrelay-sink-teams .*\[third-party: callrelay-sink-teams@0\.1\.0\]$/m);
+      expect(listing.stderr, 'nothing refused').not.to.include('refused');
+      const schema = JSON.parse((await ok('npx', ['callrelay', 'schema'], { cwd: app })).stdout) as unknown;
+      expect(JSON.stringify(schema)).to.include('"const":"callrelay-sink-teams"');
+      const pipeline = path.join(app, 'teams');
+      mkdirSync(pipeline);
+      for (const file of ['callrelay.yaml', 'callrelay.test.yaml']) cpSync(path.join(REPO_ROOT, 'examples', 'teams-sink', file), path.join(pipeline, file));
+      const env = { JAMBONZ_PASSWORD: 'change-me', TEAMS_WEBHOOK_URL: 'https://example.invalid/workflows/hook' };
+      await ok('npx', ['callrelay', 'validate', 'callrelay.yaml'], { cwd: pipeline, env });
+      const tested = await ok('npx', ['callrelay', 'test'], { cwd: pipeline });
+      expect(tested.stdout).to.match(/\b0 failed\b/);
+    });
   });
 
-  it('lets an outside plugin build against the tarballs and pass the testkit sink contract', async () => {
-    cpSync(path.join(REPO_ROOT, 'test', 'pack', 'outside-plugin'), plugin, { recursive: true, filter: (f) => !/node_modules|dist/.test(path.relative(REPO_ROOT, f)) });
+  it('builds the Teams example plugin (examples/teams-sink) outside the repository against the tarballs, and passes its own tests', async () => {
+    cpSync(path.join(REPO_ROOT, 'examples', 'teams-sink'), plugin, { recursive: true, filter: (f) => !/node_modules|dist/.test(path.relative(REPO_ROOT, f)) });
     await ok(process.execPath, [useTarballs], { cwd: plugin });
     await ok('npm', INSTALL, { cwd: plugin });
     expect(readdirSync(path.join(plugin, 'node_modules', '@callrelay')).sort()).to.deep.equal(['core', 'fixtures', 'testkit']);
-    await ok('npx', ['tsc', '-p', '.'], { cwd: plugin });
+    await ok('npm', ['run', 'build'], { cwd: plugin });
     const test = await ok('npm', ['test'], { cwd: plugin, env: { MOCHA_REPORTER: 'spec' } });
+    expect(test.stdout).to.include('sink contract: callrelay-sink-teams (Teams Workflows webhook)');
     expect(test.stdout).to.match(/[1-9]\d* passing/);
     expect(test.stdout).not.to.match(/failing/);
   });

@@ -1,6 +1,5 @@
-import { formatDuration, type CallEvent, type Party } from '@callrelay/core';
+import { formatDuration, formatLocalTime, type CallEvent, type Party } from '@callrelay/core';
 import type { TeamsSinkConfig } from './config.js';
-import { localTime } from './local-time.js';
 import { escapeMarkdown, plainText } from './markdown.js';
 import { callBackUri, displayNumber } from './phone.js';
 
@@ -47,7 +46,7 @@ export function teamsMessage(event: CallEvent, options: CardOptions): TeamsMessa
 
 function missedCallCard(event: CallEvent, options: CardOptions): AdaptiveCard {
   const caller = partyText(event.from, 'Unknown caller');
-  const when = localTime(event.startedAt ?? event.occurredAt, options.timeZone);
+  const when = formatLocalTime(event.startedAt ?? event.occurredAt, options.timeZone);
   const ring = formatDuration(event.ringSeconds);
   const rang = event.call?.rang?.length ? event.call.rang.join(', ') : undefined;
   const facts: [string, string | undefined][] = [
@@ -70,7 +69,7 @@ function eventCard(event: CallEvent, options: CardOptions): AdaptiveCard {
   const title = titleOf(event);
   const from = partyText(event.from, 'unknown caller');
   const to = partyText(event.to, 'unknown number');
-  const when = localTime(event.occurredAt, options.timeZone);
+  const when = formatLocalTime(event.occurredAt, options.timeZone);
   const line = `${from.markdown} → ${to.markdown}${when ? ` · ${when}` : ''}`;
   return card(`${title}: ${from.plain} → ${to.plain}`, [heading(title), { type: 'TextBlock', text: line, wrap: true, spacing: 'None' }]);
 }

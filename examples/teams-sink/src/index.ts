@@ -15,8 +15,8 @@ export { teamsConfig, type TeamsSinkConfig } from './config.js';
 export default defineSink({
   type: 'teams',
   description: 'Posts an Adaptive Card per missed call (caller, called number, ring time, a call-back button) to a Microsoft Teams channel through a Workflows webhook.',
-  // Built and tested against plugin API 2.2; a 3.x host may change what this sink relies on.
-  pluginApi: '^2.2.0',
+  // Built and tested against plugin API 2.3 (formatLocalTime came with it); a 3.x host may change what this sink relies on.
+  pluginApi: '^2.3.0',
   config: teamsConfig,
   example: { webhookUrl: '${TEAMS_WEBHOOK_URL}', timeZone: 'America/New_York' },
   create(config, ctx) {

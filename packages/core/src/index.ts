@@ -50,7 +50,7 @@ export { z } from 'zod';
 export { parseJsonBody, parseFormBody, readWebhookParams, looksLikeForm, header } from './util/request-body.js';
 export { safeEqual, verifyBasicAuth, verifySharedToken, IpAllowList, parseIpRange, allOf, type IpRange } from './util/verify.js';
 export { redactUrl, redactUrls, isCredentialName, REDACTED } from './util/redact.js';
-export { isTimeZone } from './util/time-zone.js';
+export { isTimeZone, formatLocalTime, formatZonedTimestamp } from './util/time-zone.js';
 export { fieldKeyForm, pickField, hasField, fieldText, fieldNumber, fieldInt, fieldBool, fieldTime, ownEntry } from './util/fields.js';
 export { formatDuration } from './util/format.js';
 export { fieldAt } from './pipeline/filter.js';

@@ -1,4 +1,4 @@
-import { formatDuration, type CallEvent, type Party } from '@callrelay/core';
+import { formatDuration, formatLocalTime, type CallEvent, type Party } from '@callrelay/core';
 import { recordingLink } from './html.js';
 
 /**
@@ -49,18 +49,9 @@ function agentLabel(agent: Party | undefined): string | undefined {
 }
 
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
 /** `Tue 24 Nov 2026, 14:03 (Europe/Berlin)`. A value that is not a date is returned as is. */
 export function formatWhen(instant: string, timeZone: string): string {
-  const date = new Date(instant);
-  if (Number.isNaN(date.getTime())) return instant;
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-    formatters.set(timeZone, formatter);
-  }
-  const p = Object.fromEntries(formatter.formatToParts(date).map((part) => [part.type, part.value]));
-  return `${p.weekday} ${p.day} ${p.month} ${p.year}, ${p.hour}:${p.minute} (${timeZone})`;
+  return formatLocalTime(instant, timeZone) ?? instant;
 }
 
 /** What happened, in a few words. */

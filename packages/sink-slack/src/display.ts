@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { formatDuration, type CallEvent, type Party } from '@callrelay/core';
+import { formatDuration, formatLocalTime, formatZonedTimestamp, type CallEvent, type Party } from '@callrelay/core';
 import { escapeMrkdwn, linkUrl, telLink } from './escape.js';
 
 export { escapeMrkdwn } from './escape.js';
@@ -102,35 +102,12 @@ function agentLabel(agent: Party | undefined): string | undefined {
 }
 
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-/** The parts of an instant in a zone, from a cached formatter (building one costs more than formatting). */
-function partsIn(date: Date, locale: 'en-GB' | 'en-CA', timeZone: string): Record<string, string> {
-  const key = `${locale}|${timeZone}`;
-  let formatter = formatters.get(key);
-  if (!formatter) {
-    formatter = locale === 'en-GB'
-      ? new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-      : new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset' });
-    formatters.set(key, formatter);
-  }
-  return Object.fromEntries(formatter.formatToParts(date).map((p) => [p.type, p.value]));
-}
-
 /**
  * `Tue 24 Nov 2026, 14:03 (Europe/Berlin)`: the wall-clock time where the business is, and which
  * zone that is; `whenIso` is `2026-11-24 14:03:05+01:00`. A value that is not a date is returned as is.
  */
 export function formatWhen(instant: string, timeZone: string): { when: string; whenIso: string } {
-  const date = new Date(instant);
-  if (Number.isNaN(date.getTime())) return { when: instant, whenIso: instant };
-  const h = partsIn(date, 'en-GB', timeZone);
-  const n = partsIn(date, 'en-CA', timeZone);
-  // longOffset is `GMT+01:00`, or plain `GMT` at offset zero.
-  const offset = n.timeZoneName === 'GMT' ? '+00:00' : String(n.timeZoneName).replace('GMT', '');
-  return {
-    when: `${h.weekday} ${h.day} ${h.month} ${h.year}, ${h.hour}:${h.minute} (${timeZone})`,
-    whenIso: `${n.year}-${n.month}-${n.day} ${n.hour}:${n.minute}:${n.second}${offset}`,
-  };
+  return { when: formatLocalTime(instant, timeZone) ?? instant, whenIso: formatZonedTimestamp(instant, timeZone) ?? instant };
 }
 
 /** The heading of an event: what a person reading the channel needs to know first. */

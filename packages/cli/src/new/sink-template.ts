@@ -133,31 +133,25 @@ export default ${names.identifier};
 `;
   const test = `import { describe, it, after } from 'mocha';
 import { expect } from 'chai';
-import { checkConnectorPage, runSinkContract, sampleEvent, testContext, WebhookReceiver } from '@callrelay/testkit';
+import { checkConnectorPage, receiverSinkHarness, runSinkContract, sampleEvent, testContext, WebhookReceiver } from '@callrelay/testkit';
 import ${names.identifier} from '../src/index.js';
 import { docsPage, packageName } from '../scripts/docs.js';
 
-/** A new sink posting to a loopback stand-in for the destination, which answers as told and records every request. */
-const create = async (receiver: WebhookReceiver) => ${names.identifier}.create(
-  ${names.identifier}.config.parse({ url: \`\${await receiver.start()}/calls\`, token: 'test-token' }),
+/** A new sink posting to \`url\`: in these tests, a loopback stand-in for the destination that answers as told and records every request. */
+const create = (url: string) => ${names.identifier}.create(
+  ${names.identifier}.config.parse({ url: \`\${url}/calls\`, token: 'test-token' }),
   testContext({ id: ${tsLiteral(names.type)} }),
 );
-const receiver = new WebhookReceiver();
 
 // The testkit's sink contract: delivered once, retries, permanent failures, Retry-After, abort, close.
-runSinkContract(${tsLiteral(names.type)}, {
-  create: () => create(receiver),
-  setBehaviour: (behaviour) => receiver.behave(behaviour),
-  received: () => receiver.accepted.length,
-  cleanup: () => receiver.stop(),
-});
+runSinkContract(${tsLiteral(names.type)}, receiverSinkHarness({ create }));
 
 describe('${names.type}: what the destination receives', () => {
   const destination = new WebhookReceiver();
   after(() => destination.stop());
 
   it('posts the event as JSON with the token and the delivery id as idempotency key', async () => {
-    const sink = await create(destination);
+    const sink = await create(await destination.start());
     const event = sampleEvent();
     await sink.deliver(event, { deliveryId: 'delivery-1', attempt: 1, pipeline: 'test', signal: new AbortController().signal });
     expect(destination.requests).to.have.length(1);

@@ -16,7 +16,7 @@ import type { Clock, HttpClient } from './tokens.js';
  * A connector records the version it was built with and may declare the range it supports
  * ({@link ConnectorDefinition.pluginApi}); the host refuses a connector whose range excludes this version.
  */
-export const PLUGIN_API_VERSION = '2.2.0';
+export const PLUGIN_API_VERSION = '2.3.0';
 
 /** What a connector is: a webhook source, a delivery sink, a pipeline transform, or the store. */
 export type ConnectorKind = 'source' | 'sink' | 'transform' | 'store';
