@@ -65,6 +65,15 @@ describe('discovery of installed connector packages', () => {
     }
   });
 
+  it('a package name that is not installed but close to one that is: the error says which one is', async () => {
+    const registry = new ConnectorRegistry();
+    const typo = await registry.resolve('sink', 'callrelay-sink-nera', project).then(() => undefined, (err: Error & { code?: string }) => err);
+    expect(typo?.code).to.equal('CONNECTOR_NOT_FOUND');
+    expect(typo?.message).to.equal('connector package callrelay-sink-nera is not installed; run: npm install callrelay-sink-nera (did you mean "callrelay-sink-near"? it is installed)');
+    const unrelated = await registry.resolve('sink', '@other/thing', project).then(() => undefined, (err: Error) => err);
+    expect(unrelated?.message).to.equal('connector package @other/thing is not installed; run: npm install @other/thing');
+  });
+
   it('a package that is no connector is refused with its error, without hiding the others', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'callrelay-discovery-bad-'));
     try {

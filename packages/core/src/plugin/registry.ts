@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { CallrelayError, errorMessage } from '../errors.js';
+import { didYouMean } from '../config/did-you-mean.js';
 import { findPluginPackages } from './discovery.js';
 import { PLUGIN_API_VERSION, type AnyConnectorDefinition, type ConnectorKind, type SourceDefinition, type SinkDefinition, type TransformDefinition, type StoreDefinition } from './define.js';
 
@@ -156,13 +157,22 @@ export class ConnectorRegistry {
         { details: { type, kind, installed } },
       );
     }
-    const definition = await loadPackage(type, baseDir);
+    const definition = await loadPackage(type, baseDir).catch(async (err: unknown) => {
+      throw await this.withInstalledSuggestion(err, kind, type, baseDir);
+    });
     checkDefinition(definition, type);
     if (definition.kind !== kind) {
       throw new CallrelayError('CONNECTOR_KIND_MISMATCH', `package ${type} exports a ${definition.kind} connector, not a ${kind}`, { details: { type, kind } });
     }
     this.byKey.set(`${kind}:${type}`, { configType: type, definition, package: { name: type } });
     return definition as DefinitionOf<K>;
+  }
+  /** A package that is not installed may be a typo of one that is (`callrelay-sink-team`): say which. */
+  private async withInstalledSuggestion(err: unknown, kind: ConnectorKind, type: string, baseDir: string): Promise<unknown> {
+    if (!(err instanceof CallrelayError) || err.code !== 'CONNECTOR_NOT_FOUND') return err;
+    await this.discover(baseDir);
+    const suggestion = didYouMean(type, this.installedTypes(kind));
+    return suggestion ? new CallrelayError('CONNECTOR_NOT_FOUND', `${err.message} (${suggestion} it is installed)`, { cause: err.cause, details: err.details }) : err;
   }
 }
 
