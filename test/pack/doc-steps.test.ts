@@ -26,6 +26,7 @@ describe('docSteps: the runnable blocks of a document', () => {
       'file src/body.ts',
       'npm run docs',
       'npm pack',
+      "npx callrelay connectors | grep -F '[third-party: callrelay-sink-acme@0.1.0]'",
       'file callrelay.yaml',
       'file callrelay.test.yaml',
       'JAMBONZ_PASSWORD=change-me ACME_TOKEN=change-me npx callrelay validate callrelay.yaml',
