@@ -50,6 +50,15 @@ describe('third-party connectors: discovery, the Teams example, refusal', functi
     expect(teams!.required).to.include('webhookUrl');
   });
 
+  it('a mistyped --dir is an error (exit 2), not a listing without the installed packages', async () => {
+    for (const command of ['connectors', 'schema']) {
+      const result = await runCli([command, '--dir', path.join(REPO_ROOT, 'examples', 'teams-sinc')]);
+      expect(result.code, `${command}: ${result.stdout}`).to.equal(2);
+      expect(result.stderr).to.include('teams-sinc: no such folder');
+      expect(result.stdout).to.equal('');
+    }
+  });
+
   it('validate passes on the Teams example', async () => {
     const result = await runCli(['validate', EXAMPLE], { TEAMS_WEBHOOK_URL: 'https://example.invalid/workflows/x' });
     expect(result.code, result.stdout + result.stderr).to.equal(0);

@@ -1,5 +1,8 @@
+import { stat } from 'node:fs/promises';
 import { errorMessage, type AnyConnectorDefinition } from '@callrelay/core';
 import { ConnectorRegistry, registerBuiltins, type RefusedPackage } from '@callrelay/core/host';
+import { CommandFailure } from './config-file.js';
+import { EXIT } from './exit-codes.js';
 
 /** The connector packages that ship with the callrelay command. */
 export const BUNDLED_PACKAGES = [
@@ -41,6 +44,10 @@ export async function bundledRegistry(warn: (message: string) => void = (m) => p
  * under its package name, see `ConnectorRegistry.discover`), and those that were refused.
  */
 export async function installedRegistry(dir: string, warn?: (message: string) => void): Promise<{ registry: ConnectorRegistry; refused: RefusedPackage[] }> {
+  // A mistyped --dir would otherwise list the bundled connectors only, as if nothing were installed.
+  if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) {
+    throw new CommandFailure(`--dir ${dir}: no such folder (the folder whose node_modules hold the connector packages, usually the pipeline file's)`, EXIT.USAGE);
+  }
   const registry = await bundledRegistry(warn);
   const { refused } = await registry.discover(dir);
   return { registry, refused };
