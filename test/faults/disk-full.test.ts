@@ -16,8 +16,12 @@ import { csvRows, metricValue } from '../support/fault-stream.js';
  * (`PRAGMA integrity_check`).
  */
 const PADDING = 'x'.repeat(2048); // bigger bodies fill the write-ahead log sooner
-const FREED = 6 << 20;
-const MORE = 800;
+// After the disk filled: 8 MB freed, then 600 more webhooks. Without checkpoints the WAL grows
+// 20-105 KB per webhook and eats 8 MB within 80-400 of them; with them, the webhooks' own rows
+// (~5 KB each: the event with its body, its delivery) and a WAL of ~5 MB fit with room to spare.
+// (6 MB and 800 left the room to chance: 16 of 800 refused in one CI run, the WAL checkpointed.)
+const FREED = 8 << 20;
+const MORE = 600;
 const STEPS = [
   { step: 'ringing', body: { call_status: 'ringing', sip_status: 180 }, type: 'ringing' },
   { step: 'no-answer', body: { call_status: 'no-answer', sip_status: 487, duration: 0 }, type: 'ended' },
