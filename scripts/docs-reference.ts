@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  CONFIG_REFERENCE_MARKERS, configReferenceMarkdown, coreSectionReferenceMarkdown, replaceGeneratedPart, type CoreConfigSection,
+  CONFIG_REFERENCE_MARKERS, configReferenceMarkdown, connectorExampleProblems, coreSectionReferenceMarkdown, replaceGeneratedPart, type CoreConfigSection,
 } from '@callrelay/core/host';
 import { loadFixtures, truthTableMarkdown } from '@callrelay/fixtures';
 import { bundledRegistry } from '@callrelay/cli';
@@ -27,6 +27,10 @@ const CORE_SECTIONS: readonly CoreConfigSection[] = ['delivery', 'server', 'trac
 export async function outdatedPages(write: boolean): Promise<string[]> {
   const registry = await bundledRegistry(() => undefined);
   const problems: string[] = [];
+  for (const definition of [...registry.list(), teamsSink]) {
+    // Each connector's `example` (shown by `callrelay connectors <type>` and the pages) must be a valid entry.
+    problems.push(...connectorExampleProblems(definition));
+  }
   for (const definition of registry.list()) {
     const page = path.join(root, 'docs', 'connectors', `${definition.type}.md`);
     if (!existsSync(page)) { problems.push(`${definition.kind} ${definition.type}: no page docs/connectors/${definition.type}.md`); continue; }

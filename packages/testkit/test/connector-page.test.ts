@@ -62,4 +62,15 @@ describe('connector pages: connectorPage and checkConnectorPage', () => {
     expect(checkConnectorPage(page, broken)).to.deep.equal(['sink teams: example webhookUrl: Invalid URL']);
     expect(checkConnectorPage(page, { ...teams, example: undefined })).to.include('sink teams: no example (set `example` on the definition)');
   });
+
+  it('a value that is one whole environment reference is checked when the file is loaded, not as the example', () => {
+    const fromEnv = (webhookUrl: string) => checkConnectorPage(path.join(dir, 'env.md'), { ...teams, example: { type: 'teams', webhookUrl } }, { write: true });
+    for (const reference of ['${TEAMS_WEBHOOK_URL}', '${TEAMS_WEBHOOK_URL:-https://example.com/x}', '${file:/run/secrets/teams-url}']) {
+      expect(fromEnv(reference), reference).to.deep.equal([]);
+    }
+    // A reference inside a longer string, or something that only looks like one, is checked as written.
+    for (const written of ['${TEAMS_WEBHOOK_BASE}/hook', '${TEAMS WEBHOOK}', '$TEAMS_WEBHOOK_URL']) {
+      expect(fromEnv(written), written).to.deep.equal(['sink teams: example webhookUrl: Invalid URL']);
+    }
+  });
 });

@@ -27,15 +27,35 @@ export interface ConnectorPageOptions {
 /**
  * What is wrong with a definition's `example` as a config entry: each issue of its schema's
  * validation (with the key's path), or that there is none. The loader's own keys (`type`, `route`,
- * `defaultCountry`, `delivery`) are left out; `${VAR}` references are checked as written, so give
- * fields that a plain string does not satisfy (URLs, numbers) a literal example value.
+ * `defaultCountry`, `delivery`) are left out. A value that is one whole environment reference
+ * (`${SLACK_WEBHOOK_URL}`, `${VAR:-default}`, `${file:/run/secrets/x}`), as secrets should be
+ * written, is filled in when the file is loaded and checked then: its issues are not the example's.
+ * Any other value, a `${VAR}` inside a longer string included, is checked as written.
  */
 export function connectorExampleProblems(definition: AnyConnectorDefinition): string[] {
   if (!definition.example) return [`${definition.kind} ${definition.type}: no example (set \`example\` on the definition)`];
   const own = Object.fromEntries(Object.entries(definition.example).filter(([key]) => !LOADER_KEYS.has(key)));
   const parsed = definition.config.safeParse(own);
   if (parsed.success) return [];
-  return parsed.error.issues.map((issue) => `${definition.kind} ${definition.type}: example ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+  return parsed.error.issues
+    .filter((issue) => !isEnvReference(valueAt(own, issue.path)))
+    .map((issue) => `${definition.kind} ${definition.type}: example ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+}
+
+/** `${NAME}`, `${NAME:-default}` or `${file:path}` and nothing else (config/env.ts reads them at load). */
+const ENV_REFERENCE = /^\$\{(?:[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?|file:[^}]+)\}$/;
+
+function isEnvReference(value: unknown): boolean {
+  return typeof value === 'string' && ENV_REFERENCE.test(value);
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 /** The example pipeline of a connector's page, in YAML: its example as an entry, in a pipeline. */
