@@ -18,6 +18,7 @@ import {
 import { loadFixtures, truthTableMarkdown } from '@callrelay/fixtures';
 import { bundledRegistry } from '@callrelay/cli';
 import { outdatedCodeBlocks } from './docs-code-blocks.js';
+import { pageExampleProblems } from './docs-page-examples.js';
 import teamsSink from '../examples/teams-sink/src/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,6 +36,7 @@ export async function outdatedPages(write: boolean): Promise<string[]> {
     const page = path.join(root, 'docs', 'connectors', `${definition.type}.md`);
     if (!existsSync(page)) { problems.push(`${definition.kind} ${definition.type}: no page docs/connectors/${definition.type}.md`); continue; }
     problems.push(...replaceBetween(page, CONFIG_REFERENCE_MARKERS.start, CONFIG_REFERENCE_MARKERS.end, configReferenceMarkdown(definition), write));
+    problems.push(...pageExampleProblems(page, `docs/connectors/${definition.type}.md`, definition));
   }
   // The third-party example documents itself the same way, from its own schema.
   problems.push(...replaceBetween(path.join(root, 'examples', 'teams-sink', 'README.md'), CONFIG_REFERENCE_MARKERS.start, CONFIG_REFERENCE_MARKERS.end, configReferenceMarkdown(teamsSink), write));

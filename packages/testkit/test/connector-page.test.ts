@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { defineSink, secretSchema, z } from '@callrelay/core';
+import { defineSink, defineTransform, secretSchema, z } from '@callrelay/core';
+import { parse } from 'yaml';
 import { checkConnectorPage, connectorPage } from '../src/index.js';
 
 const teams = defineSink({
@@ -72,5 +73,15 @@ describe('connector pages: connectorPage and checkConnectorPage', () => {
     for (const written of ['${TEAMS_WEBHOOK_BASE}/hook', '${TEAMS WEBHOOK}', '$TEAMS_WEBHOOK_URL']) {
       expect(fromEnv(written), written).to.deep.equal(['sink teams: example webhookUrl: Invalid URL']);
     }
+  });
+
+  it("a transform's example goes in a pipeline's transforms, as the config file has them", () => {
+    const upper = defineTransform({
+      type: 'upper', description: 'Upper-cases the caller name.', config: z.object({ field: z.string() }), example: { type: 'upper', field: 'from.name' },
+      create: () => ({ apply: (event) => event }),
+    });
+    const pipeline = (parse(connectorPage(upper).split('```yaml\n')[1]!.split('```')[0]!) as { pipelines: Record<string, Record<string, unknown>> }).pipelines['with-upper']!;
+    expect(pipeline.transforms).to.deep.equal([{ type: 'upper', field: 'from.name' }]);
+    expect(pipeline).not.to.have.property('steps');
   });
 });

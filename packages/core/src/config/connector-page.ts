@@ -73,7 +73,7 @@ export function connectorExampleYaml(definition: AnyConnectorDefinition, options
   } else if (definition.kind === 'sink') {
     file = { sinks: { [id]: entry }, pipelines: { [`calls-to-${id}`]: { from: ['<your source>'], to: [id] } } };
   } else if (definition.kind === 'transform') {
-    file = { pipelines: { [`with-${id}`]: { from: ['<your source>'], steps: [entry], to: ['<your sink>'] } } };
+    file = { pipelines: { [`with-${id}`]: { from: ['<your source>'], transforms: [entry], to: ['<your sink>'] } } };
   } else {
     file = { store: entry };
   }
