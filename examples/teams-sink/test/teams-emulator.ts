@@ -1,6 +1,4 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { DestinationBehaviour } from '@callrelay/testkit';
+import { WebhookReceiver, type DestinationBehaviour, type ReceivedRequest, type ReceiverAnswer } from '@callrelay/testkit';
 
 /** One message the emulator accepted: the Adaptive Card it would have posted. */
 export interface PostedCard {
@@ -22,93 +20,72 @@ export interface PostedCard {
  */
 export type TeamsEndpoint = 'workflows' | 'legacy';
 
+/** Teams' own error of each status the behaviours produce (a Workflows flow answers JSON). */
+const WORKFLOWS_ERRORS: Record<number, { code: string; message: string }> = {
+  404: { code: 'WorkflowNotFound', message: "The workflow '0f1e2d3c' could not be found." },
+  429: { code: 'WorkflowTriggerIsThrottled', message: 'The workflow trigger is throttled; retry later.' },
+  503: { code: 'ServiceUnavailable', message: 'The service is unavailable.' },
+};
+
 /**
- * A loopback stand-in for a Teams webhook, for tests: it checks each body as Teams would (a
- * `message` whose attachments are Adaptive Cards, version at most 1.4), answers as the current
- * {@link DestinationBehaviour} says, and keeps the cards it accepted.
+ * A loopback stand-in for a Teams webhook, for tests: a testkit `WebhookReceiver` (which answers as
+ * the current {@link DestinationBehaviour} says) whose answers are put in Teams' words: it checks
+ * each body as Teams would (a `message` whose attachments are Adaptive Cards, version at most 1.4)
+ * and keeps the cards it accepted.
  */
 export class TeamsEmulator {
   readonly posted: PostedCard[] = [];
-  /** Every request, with the status it got. */
-  readonly requests: { body: string; status: number; headers: http.IncomingHttpHeaders }[] = [];
-  private behaviour: DestinationBehaviour = 'ok';
-  private server?: http.Server;
-  private base?: string;
+  private readonly receiver: WebhookReceiver;
 
-  constructor(readonly endpoint: TeamsEndpoint = 'workflows') {}
+  constructor(readonly endpoint: TeamsEndpoint = 'workflows') {
+    this.receiver = new WebhookReceiver({ permanentStatus: 404, respond: (request, answer) => this.respond(request, answer) });
+  }
+
+  /** Every request, with the status it got. */
+  get requests(): readonly ReceivedRequest[] {
+    return this.receiver.requests;
+  }
 
   /** Starts on 127.0.0.1 (any free port); resolves with the URL to configure as `webhookUrl`. */
   async start(): Promise<string> {
-    if (this.base) return this.webhookUrl;
-    const server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const answer = this.answer(req, body);
-        this.requests.push({ body, status: answer.status, headers: req.headers });
-        res.writeHead(answer.status, { 'content-type': answer.json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8', ...answer.headers });
-        res.end(answer.body);
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await this.receiver.start();
     return this.webhookUrl;
   }
 
   /** A URL shaped like the service's (its query string is the signature, as in a real flow URL). */
   get webhookUrl(): string {
-    if (!this.base) throw new Error('TeamsEmulator: call start() first');
     return this.endpoint === 'workflows'
-      ? `${this.base}/powerautomate/automations/direct/workflows/0f1e2d3c/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=s3cr3t-signature`
-      : `${this.base}/webhookb2/0f1e2d3c@tenant/IncomingWebhook/s3cr3t/owner`;
+      ? `${this.receiver.url}/powerautomate/automations/direct/workflows/0f1e2d3c/triggers/manual/paths/invoke?api-version=1&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=s3cr3t-signature`
+      : `${this.receiver.url}/webhookb2/0f1e2d3c@tenant/IncomingWebhook/s3cr3t/owner`;
   }
 
   behave(behaviour: DestinationBehaviour): void {
-    this.behaviour = typeof behaviour === 'object' ? { ...behaviour } : behaviour;
+    this.receiver.behave(behaviour);
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    this.base = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.receiver.stop();
   }
 
-  private answer(req: http.IncomingMessage, body: string): { status: number; body: string; json?: boolean; headers?: Record<string, string> } {
+  private respond(request: Omit<ReceivedRequest, 'status'>, answer: ReceiverAnswer): ReceiverAnswer {
     const legacy = this.endpoint === 'legacy';
-    const refused = (code: number) => legacy
-      ? { status: 200, body: `Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error ${code} with ContextId tcid=0,server=msgapi-emulator,cv=emulator.0..` }
-      : undefined;
-    if (req.method !== 'POST') return { status: 405, body: '' };
-    const problem = invalidMessage(body);
-    if (problem) {
-      return legacy
-        ? { status: 400, body: 'Summary or Text is required.' }
-        : { status: 400, json: true, body: JSON.stringify({ error: { code: 'InvalidRequestContent', message: problem } }) };
+    const json = (status: number, error: { code: string; message: string }, headers: Record<string, string> = {}): ReceiverAnswer => ({
+      status, body: JSON.stringify({ error }), headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    });
+    if (request.method !== 'POST') return { status: 405, body: '' };
+    const problem = invalidMessage(request.body);
+    if (problem) return legacy ? { status: 400, body: 'Summary or Text is required.' } : json(400, { code: 'InvalidRequestContent', message: problem });
+    if (answer.status >= 200 && answer.status < 300) {
+      const message = JSON.parse(request.body) as { attachments: { content: PostedCard['card'] }[] };
+      for (const attachment of message.attachments) this.posted.push({ url: request.url, card: attachment.content });
+      return legacy ? { status: 200, body: '1' } : { status: 202, body: '' };
     }
-    const b = this.behaviour;
-    if (b === 'retryable') return refused(503) ?? { status: 503, json: true, body: JSON.stringify({ error: { code: 'ServiceUnavailable', message: 'The service is unavailable.' } }) };
-    if (b === 'permanent') return refused(404) ?? { status: 404, json: true, body: JSON.stringify({ error: { code: 'WorkflowNotFound', message: "The workflow '0f1e2d3c' could not be found." } }) };
-    if (typeof b === 'object' && 'retryAfterSec' in b) {
-      return refused(429) ?? {
-        status: 429, json: true, headers: { 'retry-after': String(b.retryAfterSec) },
-        body: JSON.stringify({ error: { code: 'WorkflowTriggerIsThrottled', message: 'The workflow trigger is throttled; retry later.' } }),
-      };
+    // A legacy webhook reports Teams' refusal as a 200 with the status in its text, without Retry-After.
+    if (legacy) {
+      return { status: 200, body: `Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error ${answer.status} with ContextId tcid=0,server=msgapi-emulator,cv=emulator.0..` };
     }
-    if (typeof b === 'object' && 'acceptFirst' in b) {
-      if (b.acceptFirst <= 0) return refused(503) ?? { status: 503, body: '' };
-      b.acceptFirst -= 1;
-    }
-    const message = JSON.parse(body) as { attachments: { content: PostedCard['card'] }[] };
-    for (const attachment of message.attachments) this.posted.push({ url: req.url ?? '', card: attachment.content });
-    return legacy ? { status: 200, body: '1' } : { status: 202, body: '' };
+    const error = WORKFLOWS_ERRORS[answer.status];
+    return error ? json(answer.status, error, answer.headers) : answer;
   }
 }
 

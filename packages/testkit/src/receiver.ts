@@ -16,8 +16,23 @@ export interface ReceivedRequest {
   status: number;
 }
 
+/** What the {@link WebhookReceiver} answers to one request. */
+export interface ReceiverAnswer {
+  status: number;
+  body: string;
+  /** Response headers (`retry-after`, `content-type`...). */
+  headers?: Record<string, string>;
+}
+
 /** How the {@link WebhookReceiver} answers; each default follows what most webhook endpoints do. */
 export interface WebhookReceiverOptions {
+  /**
+   * Turns the answer the behaviour chose into the destination's own (its error bodies, a 202, a
+   * refusal of a body it cannot read): an emulator of a service in a few lines. Called for every
+   * request, with the request as received and the behaviour's answer; what it returns is sent and
+   * recorded.
+   */
+  respond?(request: Omit<ReceivedRequest, 'status'>, answer: ReceiverAnswer): ReceiverAnswer;
   /** Loopback address to listen on; default `127.0.0.1`. */
   host?: string;
   /** Port; default 0 (any free port). */
@@ -61,12 +76,14 @@ export class WebhookReceiver {
   constructor(private readonly options: WebhookReceiverOptions = {}) {
     const app = new Koa();
     app.use(async (ctx) => {
-      const body = await getRawBody(ctx.req, { limit: '5mb', encoding: 'utf8' });
-      const answer = this.answer();
+      const request = { method: ctx.method, url: ctx.url, headers: { ...ctx.req.headers }, body: await getRawBody(ctx.req, { limit: '5mb', encoding: 'utf8' }) };
+      const chosen = this.answer();
+      const answer = options.respond ? options.respond(request, chosen) : chosen;
       ctx.status = answer.status;
-      if (answer.retryAfter !== undefined) ctx.set('retry-after', answer.retryAfter);
+      // Headers before the body: koa keeps a content-type that is already set.
+      for (const [name, value] of Object.entries(answer.headers ?? {})) ctx.set(name, value);
       ctx.body = answer.body;
-      this.requests.push({ method: ctx.method, url: ctx.url, headers: { ...ctx.req.headers }, body, status: answer.status });
+      this.requests.push({ ...request, status: answer.status });
     });
     this.server = new LoopbackServer(app, 'WebhookReceiver', { host: options.host, port: options.port });
   }
@@ -101,13 +118,13 @@ export class WebhookReceiver {
     this.requests.length = 0;
   }
 
-  private answer(): { status: number; body: string; retryAfter?: string } {
+  private answer(): ReceiverAnswer {
     const ok = { status: this.options.okStatus ?? 200, body: this.options.okBody ?? '' };
     const b = this.behaviour;
     if (b === 'ok') return ok;
     if (b === 'retryable') return { status: this.options.retryableStatus ?? 503, body: 'unavailable' };
     if (b === 'permanent') return { status: this.options.permanentStatus ?? 410, body: 'gone' };
-    if ('retryAfterSec' in b) return { status: this.options.retryAfterStatus ?? 429, body: 'slow down', retryAfter: String(b.retryAfterSec) };
+    if ('retryAfterSec' in b) return { status: this.options.retryAfterStatus ?? 429, body: 'slow down', headers: { 'retry-after': String(b.retryAfterSec) } };
     if (b.acceptFirst > 0) {
       b.acceptFirst -= 1;
       return ok;

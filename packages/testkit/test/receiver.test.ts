@@ -47,4 +47,25 @@ describe('WebhookReceiver', () => {
     ]);
     expect(receiver.accepted.map((r) => r.body)).to.deep.equal(['one', 'four']);
   });
+
+  it('respond puts the chosen answer in the destination\'s words, and what it returns is sent and recorded', async () => {
+    const service = new WebhookReceiver({
+      respond: (request, answer) => (request.body === 'bad'
+        ? { status: 400, body: '{"error":"bad"}', headers: { 'content-type': 'application/json' } }
+        : { ...answer, status: answer.status === 200 ? 202 : answer.status }),
+    });
+    try {
+      const url = await service.start();
+      const bad = await fetch(url, { method: 'POST', body: 'bad' });
+      expect([bad.status, bad.headers.get('content-type'), await bad.text()]).to.deep.equal([400, 'application/json', '{"error":"bad"}']);
+      expect((await fetch(url, { method: 'POST', body: 'good' })).status).to.equal(202);
+      service.behave({ retryAfterSec: 3 });
+      const limited = await fetch(url, { method: 'POST', body: 'good' });
+      expect([limited.status, limited.headers.get('retry-after')]).to.deep.equal([429, '3']);
+      expect(service.requests.map((r) => [r.body, r.status])).to.deep.equal([['bad', 400], ['good', 202], ['good', 429]]);
+      expect(service.accepted.map((r) => r.body)).to.deep.equal(['good']);
+    } finally {
+      await service.stop();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { CallEvent } from '@callrelay/core';
+import { fieldAt, type CallEvent } from '@callrelay/core';
 import type { Delivered } from './recorder.js';
 import type { SinkExpectation } from './spec.js';
 
@@ -13,16 +13,6 @@ export interface Mismatch {
   actual: unknown;
   /** A hint printed under the difference. */
   hint?: string;
-}
-
-/** The value at a dotted path (`from.e164`, `call.durationSec`, `details.tags.0`). */
-export function valueAt(event: unknown, dotted: string): unknown {
-  let value: unknown = event;
-  for (const key of dotted.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
 }
 
 /**
@@ -93,7 +83,7 @@ export function checkSink(sinkId: string, expectation: SinkExpectation, received
     if (lengthMismatch !== undefined) { lengthProblem(key, lengthMismatch, 'event'); continue; }
     values.forEach((expected, i) => {
       const event = delivered[i]!.event;
-      const actual = key === 'fields' ? Object.fromEntries(Object.keys(expected).map((path) => [path, valueAt(event, path) ?? null])) : event;
+      const actual = key === 'fields' ? Object.fromEntries(Object.keys(expected).map((path) => [path, fieldAt(event, path) ?? null])) : event;
       compare(key, `${key} of event ${i + 1} (${event.type})`, expected, actual);
     });
   }
